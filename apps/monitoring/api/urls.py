@@ -1,0 +1,3 @@
+"""REST routes of this app, mounted under /api/ by ems/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+auth_urlpatterns = [
+    path("register/", views.RegisterApi.as_view(), name="register"),
+    path("token/", views.TokenObtainApi.as_view(), name="token"),
+    path("token/refresh/", views.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("logout/", views.LogoutApi.as_view(), name="logout"),
+]
+
+users_urlpatterns = [
+    path("", views.UserListCreateApi.as_view(), name="user-list"),
+    path("me/", views.MeApi.as_view(), name="me"),
+    path("<int:user_id>/", views.UserDetailApi.as_view(), name="user-detail"),
+]

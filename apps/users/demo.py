@@ -1,0 +1,24 @@
+"""Demo accounts for the local one-command run. Never called by migrations or production."""
+
+from . import selectors, services
+from .models import Role, User
+
+DEMO_ACCOUNTS = [
+    {"username": "admin", "password": "admin-demo-2026", "name": "Ada Admin", "role": Role.ADMIN},
+    {
+        "username": "alice",
+        "password": "alice-demo-2026",
+        "name": "Alice Popescu",
+        "role": Role.CLIENT,
+    },
+    {"username": "bob", "password": "bob-demo-2026", "name": "Bob Ionescu", "role": Role.CLIENT},
+]
+
+
+def seed_demo_accounts() -> list[User]:
+    """Create the demo accounts that are missing; existing ones are left as they are."""
+    users = []
+    for account in DEMO_ACCOUNTS:
+        existing = selectors.user_get_by_username(username=account["username"])
+        users.append(existing or services.user_create(**account))
+    return users

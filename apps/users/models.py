@@ -1,0 +1,71 @@
+"""Accounts: administrators and clients. The role is the single source of who may do what."""
+
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"“{value}” is not a known IANA time zone (e.g. Europe/Bucharest).")
+
+
+def default_timezone() -> str:
+    return settings.EMS_DEFAULT_USER_TIMEZONE
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    CLIENT = "client", "Client"
+
+
+class EmsUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` makes an administrator.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    username = models.CharField(
+        max_length=150,
+        unique=True,
+        validators=[UnicodeUsernameValidator()],
+        help_text="150 characters or fewer: letters, digits and @/./+/-/_ only.",
+        error_messages={"unique": "A user with that username already exists."},
+    )
+    name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.CLIENT, db_index=True)
+    timezone = models.CharField(
+        max_length=64, default=default_timezone, validators=[validate_timezone]
+    )
+    is_active = models.BooleanField(default=True)
+    # Derived from `role` on every save: an administrator is staff and superuser, a client neither,
+    # so the Django admin and the API agree on who is an administrator.
+    is_staff = models.BooleanField(default=False, editable=False)
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    objects = EmsUserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.username})" if self.name else self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def save(self, *args, **kwargs):
+        self.is_staff = self.is_superuser = self.role == Role.ADMIN
+        super().save(*args, **kwargs)

@@ -1,0 +1,133 @@
+"""Writes to accounts: registration, administration, sign-in tokens and sign-out."""
+
+import logging
+
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from .events import publish_account_changed
+from .models import Role, User
+from .tokens import token_pair_for
+
+logger = logging.getLogger("ems.auth")
+
+
+class AuthenticationError(Exception):
+    """Credentials or a token were refused; the message is safe to show."""
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    email: str = "",
+    role: str = Role.CLIENT,
+    timezone: str | None = None,
+    is_active: bool = True,
+) -> User:
+    user = User(username=username, name=name, email=email, role=role, is_active=is_active)
+    if timezone:
+        user.timezone = timezone
+    _validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    with transaction.atomic(using="default"):
+        user.save(using="default")
+    return user
+
+
+def user_register(*, username: str, password: str, name: str, email: str = "") -> User:
+    """Self-registration always makes a client; nothing in the request can make an admin."""
+    return user_create(username=username, password=password, name=name, email=email)
+
+
+def _revoke_refresh_tokens(user: User) -> None:
+    outstanding = OutstandingToken.objects.using("default").filter(user=user)
+    BlacklistedToken.objects.using("default").bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+
+
+def user_update(*, user: User, data: dict) -> User:
+    """Change an account's fields; a new `password` is validated and hashed."""
+    was_active, old_role = user.is_active, user.role
+    password = data.pop("password", None)
+    for field, value in data.items():
+        setattr(user, field, value)
+    if password is not None:
+        _validate_password(password, user)
+        user.set_password(password)
+    user.full_clean()
+    with transaction.atomic(using="default"):
+        user.save(using="default")
+        if was_active and not user.is_active:
+            # A deactivated account can no longer renew its access tokens.
+            _revoke_refresh_tokens(user)
+        if was_active != user.is_active or old_role != user.role:
+            publish_account_changed(
+                user_id=user.id, is_active=user.is_active, role=user.role, deleted=False
+            )
+    return user
+
+
+def user_deactivate(*, user: User) -> User:
+    return user_update(user=user, data={"is_active": False})
+
+
+def user_delete(*, user: User) -> None:
+    user_id, role = user.id, user.role
+    with transaction.atomic(using="default"):
+        user.delete(using="default")
+        publish_account_changed(user_id=user_id, is_active=False, role=role, deleted=True)
+
+
+def auth_token_obtain(*, request: HttpRequest, username: str, password: str) -> dict[str, str]:
+    """Check the credentials (django-axes counts failures) and issue a token pair."""
+    user = authenticate(request=request, username=username, password=password)
+    if user is None:
+        # A locked-out username also lands here; django-axes' middleware then answers with
+        # apps.users.lockout.lockout_response instead of this view's 401.
+        raise AuthenticationError("No active account found with the given credentials.")
+    # The same signal as a session sign-in: it updates last_login, resets django-axes' failure
+    # count for the username and logs the sign-in (apps.users.signals).
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return token_pair_for(user)
+
+
+def auth_token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate: the old refresh token is blacklisted and a new pair carries fresh claims."""
+    try:
+        old = RefreshToken(refresh)
+    except TokenError as error:
+        raise AuthenticationError("The refresh token is invalid, expired or revoked.") from error
+    user = User.objects.using("default").filter(id=old.get("user_id"), is_active=True).first()
+    if user is None:
+        raise AuthenticationError("No active account found for the given token.")
+    with transaction.atomic(using="default"):
+        old.blacklist()
+        return token_pair_for(user)
+
+
+def auth_logout(*, refresh: str, user_id: int) -> None:
+    try:
+        token = RefreshToken(refresh)
+    except TokenError as error:
+        raise AuthenticationError("The refresh token is invalid, expired or revoked.") from error
+    if str(token.get("user_id")) != str(user_id):
+        raise AuthenticationError("That refresh token belongs to another account.")
+    token.blacklist()
+    logger.info("signed out: user_id=%s", user_id)

@@ -1,0 +1,8 @@
+"""The project package as an app, so it can hold project-wide management commands."""
+
+from django.apps import AppConfig
+
+
+class EmsConfig(AppConfig):
+    name = "ems"
+    verbose_name = "EMS"

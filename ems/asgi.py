@@ -1,0 +1,25 @@
+"""ASGI entry point for daphne: Django over HTTP, Channels over WebSocket.
+
+WebSocket routes come from the apps (`websocket_urlpatterns` in their routing modules).
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ems.settings.local")
+
+# Django must be set up before the routing modules import models and consumers.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from .websocket_routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+    }
+)

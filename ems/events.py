@@ -1,0 +1,15 @@
+"""The names of the events apps send each other over the Celery queue `events`.
+
+An event is a Celery task sent by name (`send_task`), so the sender never imports the receiver's
+code; each receiver registers a task under the name below. Payloads are plain JSON.
+"""
+
+# users -> devices: {"user_id": int, "is_active": bool, "role": str, "deleted": bool}
+ACCOUNT_CHANGED = "users.account_changed"
+
+# devices -> monitoring: the device's whole state after a committed change, see
+# apps/monitoring/projection.py for the fields. `version` grows with every change.
+DEVICE_CHANGED = "devices.device_changed"
+
+EVENTS_QUEUE = "events"
+READINGS_QUEUE = "readings"

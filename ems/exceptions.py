@@ -1,0 +1,55 @@
+"""Every API error is JSON with a human-readable `detail`; validation errors add field `errors`."""
+
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _flatten(errors, prefix: str = "") -> list[str]:
+    if isinstance(errors, dict):
+        lines = []
+        for field, value in errors.items():
+            name = field if field != "non_field_errors" else ""
+            lines += _flatten(value, f"{prefix}{name}: " if name else prefix)
+        return lines
+    if isinstance(errors, list):
+        return [line for item in errors for line in _flatten(item, prefix)]
+    return [f"{prefix}{errors}"]
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"detail": " ".join(_flatten(exc.detail)), "errors": exc.detail}
+    elif isinstance(response.data, dict) and "detail" not in response.data:
+        response.data = {"detail": " ".join(_flatten(response.data)), "errors": response.data}
+    return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": "Internal server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
+    return defaults.server_error(request)
+
+
+class CredentialsRefused(exceptions.APIException):
+    """401 from a view that has no authenticator (sign-in, refresh), where DRF would say 403."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "The credentials were refused."
+    default_code = "credentials_refused"

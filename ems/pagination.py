@@ -1,0 +1,8 @@
+"""Page-number pagination with the contract's envelope: count, next, previous, results."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class StandardPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500

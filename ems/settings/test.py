@@ -1,0 +1,25 @@
+"""Settings for the test suite: real PostgreSQL and Redis, fast password hashing."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key")
+os.environ.setdefault("JWT_SIGNING_KEY", "test-jwt-signing-key-0123456789abcdef")
+
+from .base import *  # noqa: F403
+from .base import REST_FRAMEWORK, STORAGES
+
+# Argon2 on every fixture user would dominate the suite's run time; one test checks that the
+# production hasher list puts Argon2 first (tests/users/test_passwords.py).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests use the source files directly; no collectstatic manifest is needed.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}
+
+# Static files are served from the source folders; there is no collectstatic output in tests.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

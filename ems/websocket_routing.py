@@ -1,0 +1,3 @@
+"""All WebSocket routes of the project, gathered from the apps that serve sockets."""
+
+websocket_urlpatterns: list = []

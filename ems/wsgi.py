@@ -1,0 +1,9 @@
+"""WSGI entry point for gunicorn (the HTTP API and web processes)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ems.settings.local")
+
+application = get_wsgi_application()

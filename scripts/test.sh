@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install and run the whole test suite against real PostgreSQL and Redis, then lint.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh requirements/dev.txt
+scripts/services.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,31 @@
+"""Builders for test data, through the apps' own services so the data is what production makes."""
+
+import itertools
+
+from rest_framework.test import APIClient
+
+from apps.users import services as user_services
+from apps.users.models import Role, User
+from apps.users.tokens import token_pair_for
+
+STRONG_PASSWORD = "correct-horse-battery-staple-42"
+_sequence = itertools.count(1)
+
+
+def create_user(*, role: str = Role.CLIENT, username: str | None = None, **fields) -> User:
+    number = next(_sequence)
+    return user_services.user_create(
+        username=username or f"{role}{number}",
+        password=fields.pop("password", STRONG_PASSWORD),
+        name=fields.pop("name", f"{role.title()} Number {number}"),
+        role=role,
+        **fields,
+    )
+
+
+def api_client_for(user: User | None) -> APIClient:
+    """An API client that sends the user's access token (or none, for `None`)."""
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_for(user)['access']}")
+    return client
