@@ -1,0 +1,42 @@
+"""A real Celery worker for tests: a thread consuming from real Redis, using the test databases.
+
+Tests that use it must be transactional (`django_db(transaction=True)`): the worker's thread has
+its own database connections and sees only committed rows.
+"""
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+
+from celery.contrib.testing.worker import start_worker
+
+from ems.celery import app
+
+
+@contextlib.contextmanager
+def celery_worker(*queues: str) -> Iterator[None]:
+    """Consume the named queues (default: readings and events) until the block ends."""
+    # Tasks left in the queue by an earlier test would otherwise be consumed here.
+    with app.connection_for_write() as connection:
+        for queue in queues or ("readings", "events"):
+            connection.default_channel.queue_purge(queue)
+    with start_worker(
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        queues=list(queues or ("readings", "events")),
+        loglevel="WARNING",
+        shutdown_timeout=30,
+    ):
+        yield
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 15.0, step: float = 0.05) -> bool:
+    """Poll `condition` until it is true or `timeout` seconds pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
