@@ -20,7 +20,6 @@ def test_createsuperuser_makes_an_administrator():
         "createsuperuser",
         interactive=False,
         username="boss",
-        email="b@x.org",
         name="The Boss",
         verbosity=0,
     )
