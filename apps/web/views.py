@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 
 from apps.users import services as user_services
 
-from .forms import RegistrationForm
+from .forms import RegistrationForm, SignInForm
 from .services import browser_access_token, session_sign_in
 
 
@@ -34,6 +34,7 @@ class HomeView(View):
 
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
