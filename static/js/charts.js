@@ -47,6 +47,8 @@ function datasets({ values, limit, previous }) {
 
 export function consumptionChart(canvas) {
   const chart = new window.Chart(canvas, {
+    // Bars by default (a category x axis); the limit and the previous period are line datasets.
+    type: "bar",
     data: { labels: [], datasets: [] },
     options: {
       responsive: true,

@@ -47,15 +47,23 @@ const totalOf = (answer) => (answer.total !== undefined && answer.total !== null
   : entriesOf(answer).reduce((sum, entry) => sum + number(entry.kwh), 0));
 
 function change(current, previous) {
-  if (!previous) return "no consumption in the previous period";
+  if (!previous) return "– (nothing before)";
   const percent = ((current - previous) / previous) * 100;
   const sign = percent > 0 ? "+" : "";
-  return `${sign}${percent.toFixed(1)}% against the previous period`;
+  return `${sign}${percent.toFixed(1)}%`;
+}
+
+// While a period is still running, compare it with the same stretch of the previous one (the
+// first N hours or days), not with the whole of it.
+function startedCount(entries, now = Date.now()) {
+  return entries.filter((entry) => Date.parse(entry.start) <= now).length;
 }
 
 function renderSummary(kind, answer, previous) {
   const entries = entriesOf(answer);
   const total = totalOf(answer);
+  const started = startedCount(entries);
+  const running = started > 0 && started < entries.length;
   const peak = entries.reduce((best, entry) => (!best || number(entry.kwh) > number(best.kwh) ? entry : best), null);
   const peakLabel = !peak ? "–" : kind === "day" ? hourLabel(peak.start) : dayLabel(peak.start);
   const items = [
@@ -63,8 +71,14 @@ function renderSummary(kind, answer, previous) {
     [kind === "day" ? "Peak hour" : "Peak day", peak ? `${peakLabel} (${kwh(peak.kwh)})` : "–"],
   ];
   if (previous) {
-    const before = totalOf(previous);
-    items.push(["Previous period", kwh(before)], ["Change", change(total, before)]);
+    const before = running
+      ? entriesOf(previous).slice(0, started).reduce((sum, entry) => sum + number(entry.kwh), 0)
+      : totalOf(previous);
+    const unit = kind === "day" ? "hours" : "days";
+    items.push(
+      [running ? `Previous period, same ${started} ${unit}` : "Previous period", kwh(before)],
+      ["Change", change(total, before)],
+    );
   }
   summary.replaceChildren(...items.map(([term, value]) =>
     h("div", { class: "summary__item" }, h("dt", { text: term }), h("dd", { text: value }))));

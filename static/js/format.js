@@ -17,13 +17,13 @@ export function localDate(instant = new Date()) {
 }
 
 export const hourLabel = (iso) =>
-  new Intl.DateTimeFormat(undefined, { timeZone: timezone, hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+  new Intl.DateTimeFormat(undefined, { timeZone: timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso));
 
 export const dayLabel = (iso) =>
   new Intl.DateTimeFormat(undefined, { timeZone: timezone, weekday: "short", day: "numeric", month: "short" }).format(new Date(iso));
 
 export const dateTimeLabel = (iso) =>
-  new Intl.DateTimeFormat(undefined, { timeZone: timezone, dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  new Intl.DateTimeFormat(undefined, { timeZone: timezone, dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(new Date(iso));
 
 // Calendar arithmetic on "YYYY-MM-DD" strings: done in UTC, where every day has 24 hours.
 const parse = (date) => new Date(`${date}T00:00:00Z`);
