@@ -43,3 +43,9 @@ def test_every_module_a_script_imports_exists():
     for script in scripts.glob("*.js"):
         for name in re.findall(r"""^import .*?["']\./([^"']+)["'];""", script.read_text(), re.M):
             assert (scripts / name).exists(), (script.name, name)
+
+
+def test_the_server_error_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    assert "Something went wrong" in render_to_string("500.html")

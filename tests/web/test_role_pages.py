@@ -57,3 +57,16 @@ def test_an_unknown_device_address_is_a_404(client_browser):
 def test_the_device_page_loads_the_vendored_chart_library(client_browser):
     html = client_browser.get(f"/devices/{uuid.uuid4()}/").content.decode()
     assert "/static/vendor/chartjs/chart.umd.min.js" in html
+
+
+def test_an_unknown_page_is_a_styled_404(client_browser):
+    response = client_browser.get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"css/ems.css" in response.content
+
+
+def test_an_unknown_api_address_stays_a_json_404(client_browser):
+    response = client_browser.get("/api/no-such-endpoint/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
