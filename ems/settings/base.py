@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.devices",
     "apps.monitoring",
     "apps.chat",
+    "apps.web",
 ]
 
 MIDDLEWARE = [
@@ -246,3 +247,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- web ---------------------------------------------------------------------------------------
+# After authentication and messages: a signed-in client asking for the admin goes to the dashboard.
+MIDDLEWARE += ["apps.web.middleware.ClientsOutOfAdminMiddleware"]
