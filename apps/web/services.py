@@ -6,10 +6,9 @@ The REST APIs stay stateless (JWT only): a page never calls them with its sessio
 
 from django.contrib.auth import login
 from django.http import HttpRequest
-from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.users.models import User
-from apps.users.tokens import token_pair_for
+from apps.users.tokens import access_token_for
 
 # Stored at sign-in so other processes that share the session (the realtime server) can know who
 # is signed in without reading the users database: the same facts as the access token's claims.
@@ -28,5 +27,5 @@ def session_sign_in(*, request: HttpRequest, user: User, backend: str | None = N
 
 def browser_access_token(*, user: User) -> dict[str, str | int]:
     """A fresh access token for a signed-in person; the refresh token never leaves the server."""
-    access = token_pair_for(user)["access"]
-    return {"access": access, "expires_at": int(AccessToken(access)["exp"])}
+    access = access_token_for(user)
+    return {"access": str(access), "expires_at": int(access["exp"])}
