@@ -4,12 +4,16 @@ Monitoring applies it to its projection (apps/monitoring/projection.py parses ex
 fields); `version` orders the events, so duplicates and late deliveries change nothing there.
 """
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from ems.celery import app as celery_app
 from ems.events import DEVICE_CHANGED, EVENTS_QUEUE
 
 from .models import Device
+
+KWH_PLACES = Decimal("0.001")
 
 
 def device_event(*, device: Device, visible_owner_id: int | None, deleted: bool = False) -> dict:
@@ -19,7 +23,8 @@ def device_event(*, device: Device, visible_owner_id: int | None, deleted: bool 
         "version": int(device.version),
         "deleted": deleted,
         "owner_id": visible_owner_id,
-        "max_hourly_kwh": str(device.max_hourly_kwh),
+        # Always three decimals ("2.500"), as stored, whatever Decimal the caller passed in.
+        "max_hourly_kwh": str(Decimal(device.max_hourly_kwh).quantize(KWH_PLACES)),
         "meter_kind": device.meter_kind,
         # A tombstone frees the hash: a deleted device's token must stop working.
         "ingestion_token_hash": None if deleted else device.ingestion_token_hash,
