@@ -40,17 +40,22 @@ class OwnerChoiceField(forms.TypedChoiceField):
         )
 
 
+EDITED_FIELDS = ("description", "address", "max_hourly_kwh", "meter_kind")
+
+
 class DeviceForm(forms.ModelForm):
+    # Declared here so the admin accepts it in `fields`; its choices are set per request below.
+    owner = OwnerChoiceField(choices=[], label="Owner")
+
     class Meta:
         model = Device
-        fields = ("description", "address", "max_hourly_kwh", "meter_kind")
+        fields = EDITED_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.instance.owner_id
-        self.fields["owner"] = OwnerChoiceField(
-            choices=_client_choices(current), initial=current, label="Owner"
-        )
+        self.fields["owner"].choices = [("", UNASSIGNED_LABEL), *_client_choices(current)]
+        self.initial["owner"] = current
 
     def clean_owner(self):
         owner_id = self.cleaned_data["owner"]
@@ -159,7 +164,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the services, so every change gets a version and its event.
-        data = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        data = {field: form.cleaned_data[field] for field in EDITED_FIELDS}
         if not change:
             services.device_create(device_id=obj.id, owner_id=form.cleaned_data["owner"], **data)
             obj._state.adding, obj._state.db = False, "devices"
