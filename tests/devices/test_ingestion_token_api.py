@@ -1,4 +1,4 @@
-"""An administrator issues a device's ingestion token (shown once, stored as a hash) and revokes it."""
+"""An administrator issues a device's ingestion token (shown once, kept as a hash), revokes it."""
 
 import hashlib
 
