@@ -246,3 +246,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- devices ---
+# The worker also applies the users app's account events to the devices database
+# (apps/devices/tasks.py), so its readiness checks that database too.
+if EMS_PROCESS == "worker":
+    EMS_PROCESS_DATABASES = [*EMS_PROCESS_DATABASES, "devices"]
