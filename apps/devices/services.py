@@ -125,7 +125,10 @@ def device_update(*, device: Device, data: dict) -> Device:
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     new_owner = data.get("owner_id")
-    if new_owner is not None and new_owner != device.owner_id:
+    # Checked before any lock is taken (it reads the users database); again below if `device`
+    # was stale and the owner turns out to change after all.
+    checked = new_owner is not None and new_owner != device.owner_id
+    if checked:
         device_owner_validate(owner_id=new_owner)
     with transaction.atomic(using="devices"):
         if new_owner is not None:
@@ -135,7 +138,9 @@ def device_update(*, device: Device, data: dict) -> Device:
         if not changes:
             return locked
         if changes.get("owner_id") is not None:
-            _check_owner_not_deleted(changes["owner_id"])
+            if not checked:
+                device_owner_validate(owner_id=new_owner)
+            _check_owner_not_deleted(new_owner)
         for field, value in changes.items():
             setattr(locked, field, value)
         locked.full_clean(validate_unique=False)
