@@ -25,7 +25,8 @@ _PROCESS_DATABASES = {
     "devices": ["devices"],
     "monitoring": ["monitoring"],
     "realtime": ["chat"],
-    "worker": ["monitoring"],
+    # The worker applies readings and device events (monitoring) and account events (devices).
+    "worker": ["monitoring", "devices"],
     "web": ["default", "devices", "monitoring", "chat"],
     "all": ["default", "devices", "monitoring", "chat"],
 }

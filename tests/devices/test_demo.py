@@ -1,0 +1,49 @@
+"""The demo data: meters for the demo clients and one spare, created once however often it runs."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from apps.devices.demo import seed_demo_devices
+from apps.devices.models import Device
+from apps.users.demo import seed_demo_accounts
+from apps.users.selectors import user_get_by_username
+
+pytestmark = pytest.mark.django_db(databases=["default", "devices"])
+
+
+def test_the_demo_clients_get_meters_and_one_stays_unassigned():
+    seed_demo_accounts()
+    seed_demo_devices()
+    alice = user_get_by_username(username="alice")
+    bob = user_get_by_username(username="bob")
+    assert Device.objects.filter(owner_id=alice.id).count() >= 1
+    assert Device.objects.filter(owner_id=bob.id).count() >= 1
+    assert Device.objects.filter(owner_id__isnull=True).count() >= 1
+
+
+def test_a_household_evening_peak_goes_above_a_demo_limit():
+    seed_demo_accounts()
+    limits = [device.max_hourly_kwh for device in seed_demo_devices()]
+    # An evening with an oven (2 kWh), a kettle and a washing machine uses about 3.5 kWh.
+    assert min(limits) < 3.5
+
+
+def test_seeding_twice_creates_nothing_more():
+    seed_demo_accounts()
+    first = {device.id: device.version for device in seed_demo_devices()}
+    second = {device.id: device.version for device in seed_demo_devices()}
+    assert first == second
+    assert Device.objects.count() == len(first)
+
+
+@override_settings(DEBUG=True)
+def test_the_seed_command_prints_the_meters():
+    output = io.StringIO()
+    call_command("seed_demo", stdout=output)
+    printed = output.getvalue()
+    for device in Device.objects.all():
+        assert str(device.id) in printed
+    assert "unassigned" in printed
