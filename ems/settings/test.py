@@ -23,3 +23,8 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}
 # Static files are served from the source folders; there is no collectstatic output in tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# Close connections after each request and task: the in-thread Celery worker of the tests would
+# otherwise keep sessions open and block dropping the test databases.
+for _database in DATABASES.values():  # noqa: F405
+    _database["CONN_MAX_AGE"] = 0

@@ -38,7 +38,7 @@ def test_seed_demo_refuses_to_run_without_debug():
     assert not User.objects.exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases=["default", "devices"])
 @override_settings(DEBUG=True)
 def test_seed_demo_creates_one_admin_and_two_clients_once(capsys):
     call_command("seed_demo")
