@@ -4,7 +4,8 @@ An event is a Celery task sent by name (`send_task`), so the sender never import
 code; each receiver registers a task under the name below. Payloads are plain JSON.
 """
 
-# users -> devices: {"user_id": int, "is_active": bool, "role": str, "deleted": bool}
+# users -> devices: {"user_id": int, "is_active": bool, "role": str, "deleted": bool,
+#                    "version": int (a sequence: a newer event has a higher version)}
 ACCOUNT_CHANGED = "users.account_changed"
 
 # devices -> monitoring: the device's whole state after a committed change, see

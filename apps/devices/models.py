@@ -69,6 +69,8 @@ class OwnerAccount(models.Model):
     is_active = models.BooleanField(default=True)
     role = models.CharField(max_length=10, default="client")
     deleted = models.BooleanField(default=False)
+    # The version of the newest account event applied (the users app's event sequence).
+    version = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -188,21 +188,24 @@ def device_ingestion_token_revoke(*, device: Device) -> None:
         _save_and_publish(locked)
 
 
-def device_owner_account_changed(*, user_id: int, is_active: bool, role: str, deleted: bool) -> int:
+def device_owner_account_changed(
+    *, user_id: int, is_active: bool, role: str, deleted: bool, version: int
+) -> int:
     """Apply the users app's ACCOUNT_CHANGED event; returns how many devices changed.
 
     A deleted account's devices are unassigned. A deactivated account (or one that is no longer
     a client) keeps its devices, hidden from it and from monitoring until it is a client again.
-    Idempotent: a repeated event finds nothing to change.
+    Idempotent and order-proof: a repeated or older event (by `version`) changes nothing.
     """
     with transaction.atomic(using="devices"):
         _lock_owner(user_id)
         account = OwnerAccount.objects.using("devices").filter(user_id=user_id).first()
-        if account is not None and account.deleted:
-            return 0  # deletion is final; a late event about the account changes nothing
+        if account is not None and (account.deleted or version <= account.version):
+            return 0  # deletion is final, and a stale event must not undo a newer one
         could_see = account is None or account.may_see_devices
         account = account or OwnerAccount(user_id=user_id)
         account.is_active, account.role, account.deleted = is_active, role, deleted
+        account.version = version
         account.save(using="devices")
         if not deleted and could_see == account.may_see_devices:
             return 0

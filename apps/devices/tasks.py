@@ -25,11 +25,12 @@ def account_changed(**event) -> None:
         is_active = bool(event["is_active"])
         role = str(event["role"])
         deleted = bool(event.get("deleted", False))
+        version = int(event["version"])
     except (KeyError, TypeError, ValueError) as error:
         # Not retried: the same event would fail the same way. Logged with its payload.
         logger.error("account event refused: %r; event=%r", error, event)
         return
     changed = services.device_owner_account_changed(
-        user_id=user_id, is_active=is_active, role=role, deleted=deleted
+        user_id=user_id, is_active=is_active, role=role, deleted=deleted, version=version
     )
     logger.info("account event user %s: %s device(s) changed", user_id, changed)

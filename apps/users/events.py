@@ -4,15 +4,31 @@ Sent by task name on the `events` queue (ems/events.py), so this app never impor
 app's code. The devices app consumes ACCOUNT_CHANGED to unassign or hide a person's meters.
 """
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from ems.celery import app as celery_app
 from ems.events import ACCOUNT_CHANGED, EVENTS_QUEUE
 
 
+def _next_event_version() -> int:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT nextval('users_account_event_seq')")
+        return cursor.fetchone()[0]
+
+
 def publish_account_changed(*, user_id: int, is_active: bool, role: str, deleted: bool) -> None:
-    """Publish after the users transaction commits, so no consumer sees an uncommitted change."""
-    payload = {"user_id": user_id, "is_active": is_active, "role": role, "deleted": deleted}
+    """Publish after the users transaction commits, so no consumer sees an uncommitted change.
+
+    `version` comes from a database sequence taken inside the change's transaction: a receiver
+    that gets two events of one account out of order keeps the newer one.
+    """
+    payload = {
+        "user_id": user_id,
+        "is_active": is_active,
+        "role": role,
+        "deleted": deleted,
+        "version": _next_event_version(),
+    }
 
     def send() -> None:
         celery_app.send_task(ACCOUNT_CHANGED, kwargs=payload, queue=EVENTS_QUEUE)

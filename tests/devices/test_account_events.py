@@ -1,6 +1,8 @@
 """The users app's ACCOUNT_CHANGED event: a deleted client's devices are unassigned, a deactivated
 client's devices are hidden from them until reactivation; every delivery is idempotent."""
 
+import itertools
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -11,8 +13,18 @@ from apps.devices.selectors import visible_owner_id
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"])
 
 
+_versions = itertools.count(1)
+
+
 def _account(user, **changes) -> dict:
-    event = {"user_id": user.id, "is_active": True, "role": "client", "deleted": False}
+    """An account event newer than every one before it (unless `version` is given)."""
+    event = {
+        "user_id": user.id,
+        "is_active": True,
+        "role": "client",
+        "deleted": False,
+        "version": next(_versions),
+    }
     return {**event, **changes}
 
 
@@ -89,6 +101,26 @@ def test_a_client_made_administrator_stops_owning_visibly(client_a, device_of_a)
     tasks.account_changed(**_account(client_a, role="admin"))
     assert Device.objects.get(id=device_of_a.id).owner_id == client_a.id
     assert visible_owner_id(device=Device.objects.get(id=device_of_a.id)) is None
+
+
+def test_a_stale_reactivation_arriving_after_a_deactivation_changes_nothing(
+    api_a, client_a, device_of_a
+):
+    reactivation = _account(client_a, is_active=True)
+    deactivation = _account(client_a, is_active=False)
+    tasks.account_changed(**deactivation)
+    tasks.account_changed(**reactivation)
+    assert _visible_to(api_a) == []
+
+
+def test_a_stale_deactivation_arriving_after_a_reactivation_changes_nothing(
+    api_a, client_a, device_of_a
+):
+    deactivation = _account(client_a, is_active=False)
+    reactivation = _account(client_a, is_active=True)
+    tasks.account_changed(**reactivation)
+    tasks.account_changed(**deactivation)
+    assert _visible_to(api_a) == [str(device_of_a.id)]
 
 
 def test_an_event_about_an_account_without_devices_is_harmless(client_a):

@@ -190,9 +190,14 @@ def test_a_deactivated_owner_is_hidden_from_monitoring_until_reactivated(
     publish, client_a, device_of_a
 ):
     def changes():
-        for is_active in (False, False, True):
+        # The deactivation is delivered twice (same version), then the reactivation.
+        for is_active, version in ((False, 1), (False, 1), (True, 2)):
             services.device_owner_account_changed(
-                user_id=client_a.id, is_active=is_active, role="client", deleted=False
+                user_id=client_a.id,
+                is_active=is_active,
+                role="client",
+                deleted=False,
+                version=version,
             )
 
     _, events = publish(changes)
@@ -204,7 +209,7 @@ def test_a_deleted_owners_devices_are_published_unassigned(publish, client_a, de
     def changes():
         for _ in range(2):
             services.device_owner_account_changed(
-                user_id=client_a.id, is_active=False, role="client", deleted=True
+                user_id=client_a.id, is_active=False, role="client", deleted=True, version=1
             )
 
     _, events = publish(changes)

@@ -98,7 +98,7 @@ def test_deactivation_reactivation_and_deletion_of_clients_reach_devices_and_pro
 def test_an_account_event_delivered_twice_changes_the_devices_once(
     api_admin, client_b, account_change
 ):
-    event = {"user_id": client_b.id, "role": "client", **account_change}
+    event = {"user_id": client_b.id, "role": "client", "version": 1, **account_change}
     with celery_worker(EVENTS_QUEUE):
         device_id = _create(api_admin, owner=client_b.id)
         assert _projection_reaches(device_id, owner_id=client_b.id)
