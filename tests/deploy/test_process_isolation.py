@@ -1,0 +1,138 @@
+"""Each process role works with only its own database reachable: the others point nowhere.
+
+The roles run as real subprocesses (gunicorn, celery) with EMS_PROCESS set, exactly as they are
+deployed; any use of a database the role may not open would fail, so a working API proves it
+does not open them.
+"""
+
+import uuid
+
+import pytest
+
+from apps.monitoring.models import DeviceProjection
+from apps.users.models import Role
+from ems.celery import app
+from ems.events import DEVICE_CHANGED, EVENTS_QUEUE
+from tests.factories import STRONG_PASSWORD, create_user
+from tests.workers import wait_until
+
+from .processes import serves
+
+
+@pytest.mark.django_db(transaction=True, databases=["default"])
+def test_the_users_process_serves_its_whole_api_on_the_users_database_alone(start_role):
+    users = start_role("users", reachable=["default"])
+
+    registered = users.request(
+        "POST",
+        "/api/auth/register/",
+        {"username": "carol", "password": STRONG_PASSWORD, "name": "Carol Client"},
+    )
+    assert registered.status == 201, registered.body
+    assert registered.body["role"] == "client"
+
+    tokens = users.request(
+        "POST", "/api/auth/token/", {"username": "carol", "password": STRONG_PASSWORD}
+    ).body
+    me = users.request("GET", "/api/users/me/", token=tokens["access"])
+    assert me.status == 200
+    assert me.body["username"] == "carol"
+
+    rotated = users.request("POST", "/api/auth/token/refresh/", {"refresh": tokens["refresh"]})
+    assert rotated.status == 200
+    reused = users.request("POST", "/api/auth/token/refresh/", {"refresh": tokens["refresh"]})
+    assert reused.status == 401
+
+    assert users.request("GET", "/api/users/", token=tokens["access"]).status == 403
+    assert users.request("GET", "/api/users/").status == 401
+    logout = users.request(
+        "POST", "/api/auth/logout/", {"refresh": rotated.body["refresh"]}, token=tokens["access"]
+    )
+    assert logout.status == 205
+
+
+@pytest.mark.django_db(transaction=True, databases=["default"])
+def test_the_users_process_lets_an_administrator_manage_accounts(start_role):
+    create_user(role=Role.ADMIN, username="root")
+    users = start_role("users", reachable=["default"])
+    admin = users.request(
+        "POST", "/api/auth/token/", {"username": "root", "password": STRONG_PASSWORD}
+    ).body["access"]
+
+    created = users.request(
+        "POST",
+        "/api/users/",
+        {"username": "dave", "password": STRONG_PASSWORD, "name": "Dave", "role": "client"},
+        token=admin,
+    )
+    assert created.status == 201, created.body
+    detail = f"/api/users/{created.body['id']}/"
+    listed = users.request("GET", "/api/users/?search=dave", token=admin)
+    assert [account["username"] for account in listed.body["results"]] == ["dave"]
+    renamed = users.request("PATCH", detail, {"name": "David"}, token=admin)
+    assert renamed.body["name"] == "David"
+    assert users.request("GET", detail, token=admin).body["name"] == "David"
+    assert users.request("DELETE", detail, token=admin).status == 204
+    assert users.request("GET", detail, token=admin).status == 404
+
+
+@pytest.mark.django_db(transaction=True, databases=["default"])
+def test_the_users_process_still_locks_out_repeated_failed_sign_ins(start_role, settings):
+    create_user(username="erin")
+    users = start_role("users", reachable=["default"])
+    wrong = {"username": "erin", "password": "wrong-password"}
+    answers = [
+        users.request("POST", "/api/auth/token/", wrong).status
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert answers[-1] == 429
+
+
+@pytest.mark.django_db(transaction=True, databases=["default"])
+def test_the_users_process_is_ready_on_its_own_database_and_serves_no_other_api(start_role):
+    users = start_role("users", reachable=["default"])
+    ready = users.request("GET", "/readyz")
+    assert ready.status == 200
+    assert ready.body["checks"] == {"database:default": "ok", "redis": "ok"}
+    assert users.request("GET", "/admin/").status == 404
+    assert users.request("GET", "/api/schema/").status == 200
+
+
+@pytest.mark.django_db(transaction=True, databases=["devices"])
+def test_the_devices_process_is_ready_on_the_devices_database_alone(start_role):
+    devices = start_role("devices", reachable=["devices"])
+    ready = devices.request("GET", "/readyz")
+    assert ready.status == 200, ready.body
+    assert ready.body["checks"] == {"database:devices": "ok", "redis": "ok"}
+    assert devices.request("GET", "/api/auth/token/").status == 404
+
+
+@pytest.mark.skipif(
+    not serves("devices", "/api/devices/"), reason="apps.devices.api.urls has no /api/devices/ yet"
+)
+@pytest.mark.django_db(transaction=True, databases=["devices"])
+def test_the_devices_process_refuses_a_request_without_a_token(start_role):
+    devices = start_role("devices", reachable=["devices"])
+    assert devices.request("GET", "/api/devices/").status == 401
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_the_worker_applies_device_events_with_the_monitoring_database_alone(start_role):
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(EVENTS_QUEUE)
+    worker = start_role("worker", reachable=["monitoring"], queues=(EVENTS_QUEUE,))
+    device_id = uuid.uuid4()
+    event = {
+        "device_id": str(device_id),
+        "version": 1,
+        "owner_id": 7,
+        "max_hourly_kwh": "2.5",
+        "meter_kind": "index",
+        "description": "isolation",
+    }
+    app.send_task(DEVICE_CHANGED, kwargs=event, queue=EVENTS_QUEUE)
+    applied = wait_until(
+        lambda: DeviceProjection.objects.filter(id=device_id).exists(), timeout=60, step=0.2
+    )
+    assert applied, worker.log()
+    assert DeviceProjection.objects.get(id=device_id).owner_id == 7
