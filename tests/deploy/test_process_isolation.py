@@ -105,6 +105,7 @@ def test_the_devices_process_is_ready_on_the_devices_database_alone(start_role):
     assert ready.status == 200, ready.body
     assert ready.body["checks"] == {"database:devices": "ok", "redis": "ok"}
     assert devices.request("GET", "/api/auth/token/").status == 404
+    assert devices.request("GET", "/api/schema/").status == 200
 
 
 @pytest.mark.skipif(
@@ -114,6 +115,44 @@ def test_the_devices_process_is_ready_on_the_devices_database_alone(start_role):
 def test_the_devices_process_refuses_a_request_without_a_token(start_role):
     devices = start_role("devices", reachable=["devices"])
     assert devices.request("GET", "/api/devices/").status == 401
+
+
+# A signed-in request to each API process: (role, its database, a list it serves, who may read
+# it). A case runs as soon as its app mounts the path (until then the role serves nothing there).
+SIGNED_IN_CASES = [
+    ("devices", "devices", "/api/devices/", Role.ADMIN),
+    ("monitoring", "monitoring", "/api/alerts/", Role.CLIENT),
+    ("realtime", "chat", "/api/chat/conversations/", Role.CLIENT),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "database", "path", "account_role"),
+    [
+        pytest.param(
+            *case,
+            id=case[0],
+            marks=pytest.mark.skipif(
+                not serves(case[0], case[2]), reason=f"the {case[0]} role has no {case[2]} yet"
+            ),
+        )
+        for case in SIGNED_IN_CASES
+    ],
+)
+@pytest.mark.django_db(transaction=True, databases=["default", "devices", "monitoring", "chat"])
+def test_a_token_from_the_users_process_is_accepted_by_a_process_on_another_database(
+    start_role, role, database, path, account_role
+):
+    create_user(role=account_role, username="frank")
+    users = start_role("users", reachable=["default"])
+    access = users.request(
+        "POST", "/api/auth/token/", {"username": "frank", "password": STRONG_PASSWORD}
+    ).body["access"]
+    process = start_role(role, reachable=[database])
+    answer = process.request("GET", path, token=access)
+    assert answer.status == 200, answer.body
+    assert "results" in answer.body
+    assert process.request("GET", path).status == 401
 
 
 @pytest.mark.django_db(transaction=True, databases=["monitoring"])
