@@ -20,9 +20,8 @@ from .processes import serves
 
 
 @pytest.mark.django_db(transaction=True, databases=["default"])
-def test_the_users_process_serves_its_whole_api_on_the_users_database_alone(start_role):
-    users = start_role("users", reachable=["default"])
-
+def test_the_users_process_serves_its_whole_api_on_the_users_database_alone(users_process):
+    users = users_process
     registered = users.request(
         "POST",
         "/api/auth/register/",
@@ -52,9 +51,9 @@ def test_the_users_process_serves_its_whole_api_on_the_users_database_alone(star
 
 
 @pytest.mark.django_db(transaction=True, databases=["default"])
-def test_the_users_process_lets_an_administrator_manage_accounts(start_role):
+def test_the_users_process_lets_an_administrator_manage_accounts(users_process):
     create_user(role=Role.ADMIN, username="root")
-    users = start_role("users", reachable=["default"])
+    users = users_process
     admin = users.request(
         "POST", "/api/auth/token/", {"username": "root", "password": STRONG_PASSWORD}
     ).body["access"]
@@ -77,9 +76,9 @@ def test_the_users_process_lets_an_administrator_manage_accounts(start_role):
 
 
 @pytest.mark.django_db(transaction=True, databases=["default"])
-def test_the_users_process_still_locks_out_repeated_failed_sign_ins(start_role, settings):
+def test_the_users_process_still_locks_out_repeated_failed_sign_ins(users_process, settings):
     create_user(username="erin")
-    users = start_role("users", reachable=["default"])
+    users = users_process
     wrong = {"username": "erin", "password": "wrong-password"}
     answers = [
         users.request("POST", "/api/auth/token/", wrong).status
@@ -89,8 +88,8 @@ def test_the_users_process_still_locks_out_repeated_failed_sign_ins(start_role, 
 
 
 @pytest.mark.django_db(transaction=True, databases=["default"])
-def test_the_users_process_is_ready_on_its_own_database_and_serves_no_other_api(start_role):
-    users = start_role("users", reachable=["default"])
+def test_the_users_process_is_ready_on_its_own_database_and_serves_no_other_api(users_process):
+    users = users_process
     ready = users.request("GET", "/readyz")
     assert ready.status == 200
     assert ready.body["checks"] == {"database:default": "ok", "redis": "ok"}
@@ -141,10 +140,10 @@ SIGNED_IN_CASES = [
 )
 @pytest.mark.django_db(transaction=True, databases=["default", "devices", "monitoring", "chat"])
 def test_a_token_from_the_users_process_is_accepted_by_a_process_on_another_database(
-    start_role, role, database, path, account_role
+    users_process, start_role, role, database, path, account_role
 ):
     create_user(role=account_role, username="frank")
-    users = start_role("users", reachable=["default"])
+    users = users_process
     access = users.request(
         "POST", "/api/auth/token/", {"username": "frank", "password": STRONG_PASSWORD}
     ).body["access"]

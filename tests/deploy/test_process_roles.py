@@ -44,17 +44,20 @@ def test_the_processes_without_http_mount_nothing(role):
     assert ROUTES[role] == []
 
 
-_DESCRIBE = (
-    "import json, django; django.setup(); from django.conf import settings; import ems.asgi; "
-    "print(json.dumps({'middleware': settings.MIDDLEWARE, "
-    "'protocols': sorted(ems.asgi.application.application_mapping)}))"
+# The settings module alone is enough for the middleware: no app loading, a fraction of a second.
+_SETTINGS = (
+    "import json; from ems.settings import test as s; "
+    "print(json.dumps({'middleware': s.MIDDLEWARE, 'websockets': s.EMS_PROCESS_SERVES_WEBSOCKETS}))"
+)
+_PROTOCOLS = (
+    "import json, ems.asgi; print(json.dumps(sorted(ems.asgi.application.application_mapping)))"
 )
 
 
-def _describe(role: str) -> dict:
-    """The middleware and ASGI protocols of a process of that role, read in a fresh interpreter."""
+def _run_as(role: str, code: str):
+    """What `code` prints, run in a fresh interpreter of a process of that role."""
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", _DESCRIBE],
+        [sys.executable, "-c", code],
         cwd=REPOSITORY,
         env=role_environment(role, reachable=[]),
         capture_output=True,
@@ -66,20 +69,29 @@ def _describe(role: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("role", "sessions", "axes", "protocols"),
+    ("role", "sessions", "axes", "websockets"),
     [
-        ("users", False, True, ["http"]),
-        ("devices", False, False, ["http"]),
-        ("realtime", False, False, ["http", "websocket"]),
-        ("web", True, True, ["http"]),
-        ("all", True, True, ["http", "websocket"]),
+        ("users", False, True, False),
+        ("devices", False, False, False),
+        ("monitoring", False, False, False),
+        ("realtime", False, False, True),
+        ("worker", False, False, False),
+        ("web", True, True, False),
+        ("all", True, True, True),
     ],
 )
 def test_only_the_front_end_uses_sessions_and_only_realtime_serves_sockets(
-    role, sessions, axes, protocols
+    role, sessions, axes, websockets
 ):
-    process = _describe(role)
+    process = _run_as(role, _SETTINGS)
     assert (SESSION_MIDDLEWARE in process["middleware"]) is sessions
     assert (AUTH_MIDDLEWARE in process["middleware"]) is sessions
     assert (AXES_MIDDLEWARE in process["middleware"]) is axes
-    assert process["protocols"] == protocols
+    assert process["websockets"] is websockets
+
+
+@pytest.mark.parametrize(
+    ("role", "protocols"), [("devices", ["http"]), ("realtime", ["http", "websocket"])]
+)
+def test_the_asgi_application_routes_websockets_only_where_they_are_served(role, protocols):
+    assert _run_as(role, _PROTOCOLS) == protocols
