@@ -32,7 +32,7 @@ REALTIME = [path("api/", include("apps.chat.api.urls"))]
 # The front end: the admin and the pages, last so the API prefixes above win.
 WEB = [
     path("admin/", admin.site.urls),
-    # Pages: path("", include("apps.web.urls")),
+    path("", include("apps.web.urls")),
 ]
 EVERYTHING = [*COMMON, *USERS, *MONITORING, *DEVICES, *REALTIME, *WEB]
 

@@ -10,6 +10,8 @@ PYTHON=${PYTHON:-python3}
 missing=()
 command -v pg_isready >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# Debian's Chromium for the browser tests; Playwright's own browser download is never used.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing system packages: ${missing[*]}"
     apt-get update -qq

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.devices",
     "apps.monitoring",
     "apps.chat",
+    "apps.web",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,10 @@ LOGGING = {
     },
 }
 
+# --- web ---------------------------------------------------------------------------------------
+# After authentication and messages: a signed-in client asking for the admin goes to the dashboard.
+MIDDLEWARE += ["apps.web.middleware.ClientsOutOfAdminMiddleware"]
+
 # --- deploy ---
 # Roles that serve only JSON APIs authenticated by the JWT, or no HTTP at all, install no session,
 # session-user or flash-message middleware: a request never opens the users database for them.
@@ -260,6 +265,7 @@ if not EMS_PROCESS_USES_SESSIONS:
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
+        "apps.web.middleware.ClientsOutOfAdminMiddleware",
     }
     if EMS_PROCESS != "users":
         _SESSION_MIDDLEWARE.add("axes.middleware.AxesMiddleware")

@@ -53,6 +53,8 @@ def _upstream(location: dict) -> str:
         ("/ws/chat/", "realtime"),
         ("/ws/notifications/", "realtime"),
         ("/admin/", "web"),
+        ("/login/", "web"),
+        ("/web/token/", "web"),
         ("/api/schema/", "web"),
         ("/static/admin/css/base.css", "web"),
         ("/", "web"),

@@ -53,4 +53,4 @@ def test_a_client_cannot_enter_the_admin(client_a):
     browser.force_login(client_a)
     response = browser.get("/admin/")
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response["Location"] == "/dashboard/"

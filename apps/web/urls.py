@@ -1,0 +1,20 @@
+"""Pages of the web front end, mounted at the site root by ems/urls.py.
+
+Not namespaced: settings name `login` and `home` (LOGIN_URL, LOGIN_REDIRECT_URL); the other
+names avoid the API's (`register`, `logout` are taken by apps.users.api).
+"""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="sign-out"),
+    path("register/", views.RegisterView.as_view(), name="sign-up"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("devices/<uuid:device_id>/", views.DevicePageView.as_view(), name="device-page"),
+    path("alerts/", views.AlertsPageView.as_view(), name="alerts-page"),
+    path("web/token/", views.BrowserTokenView.as_view(), name="browser-token"),
+]

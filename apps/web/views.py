@@ -1,0 +1,115 @@
+"""Server-rendered pages. They carry no data themselves: their JavaScript reads the REST API."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from apps.users import services as user_services
+
+from .forms import RegistrationForm, SignInForm
+from .services import browser_access_token, session_sign_in
+
+
+def _landing_for(user) -> str:
+    """Where a signed-in person belongs: administrators in the admin, clients on their dashboard."""
+    return reverse("admin:index") if user.is_staff else reverse("dashboard")
+
+
+def _messages_by_field(error: ValidationError) -> dict[str, list[str]]:
+    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
+class HomeView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("login")
+        return redirect(_landing_for(request.user))
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        session_sign_in(request=self.request, user=form.get_user())
+        return redirect(self.get_success_url())
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are signed out.")
+        return response
+
+
+class RegisterView(View):
+    template_name = "registration/register.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            return redirect(_landing_for(request.user))
+        return render(request, self.template_name, {"form": RegistrationForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = RegistrationForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = user_services.user_register(
+                    username=data["username"],
+                    password=data["password1"],
+                    name=data["name"],
+                    email=data["email"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(_messages_by_field(error))
+            else:
+                # Two backends are configured (django-axes and the model backend): name the one
+                # that holds the account, as `authenticate` would have.
+                session_sign_in(
+                    request=request, user=user, backend="django.contrib.auth.backends.ModelBackend"
+                )
+                messages.success(request, f"Welcome, {user.name}. Your account is ready.")
+                return redirect("dashboard")
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class ClientPageView(LoginRequiredMixin, TemplateView):
+    """A page of the client's own data; administrators have the admin instead."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.is_staff:
+            return redirect("admin:index")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DashboardView(ClientPageView):
+    template_name = "web/dashboard.html"
+
+
+class DevicePageView(ClientPageView):
+    template_name = "web/device.html"
+
+
+class AlertsPageView(ClientPageView):
+    template_name = "web/alerts.html"
+
+
+class BrowserTokenView(View):
+    """POST /web/token/: an access token for the session's account (CSRF-checked like any POST)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> JsonResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse({"detail": "Sign in first."}, status=401)
+        response = JsonResponse(browser_access_token(user=request.user))
+        response["Cache-Control"] = "no-store"
+        return response

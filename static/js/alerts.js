@@ -1,0 +1,94 @@
+// The client's alerts: unacknowledged first (or all), acknowledge one by one, new ones added
+// live. Data: GET /api/alerts/?acknowledged=false, POST /api/alerts/{id}/acknowledge/.
+
+import { changeAlertCount } from "./notifications.js";
+import { api } from "./api.js";
+import { h, failure } from "./dom.js";
+import { dateTimeLabel, kwh } from "./format.js";
+import { toast } from "./toast.js";
+
+const root = document.querySelector("[data-alerts-page]");
+const filter = root.querySelector("[data-filter]");
+const list = root.querySelector("[data-alert-list]");
+const more = root.querySelector("[data-more]");
+const names = new Map(); // device id -> description
+let nextPage = null;
+
+const onlyOpen = () => filter.elements.show.value === "open";
+const deviceName = (id) => names.get(id) || `Meter ${String(id).slice(0, 8)}`;
+
+async function acknowledge(alert, row, button) {
+  button.disabled = true;
+  try {
+    const updated = await api.post(`/api/alerts/${alert.id}/acknowledge/`);
+    changeAlertCount(-1);
+    toast("Alert acknowledged.", { kind: "success", timeout: 3000 });
+    if (onlyOpen()) row.remove();
+    else row.replaceWith(item(updated || { ...alert, acknowledged_at: new Date().toISOString() }));
+    if (!list.children.length) showEmpty();
+  } catch (error) {
+    button.disabled = false;
+    toast(`Could not acknowledge: ${error.message}`, { kind: "error" });
+  }
+}
+
+function item(alert) {
+  const row = h("li", { class: alert.acknowledged_at ? "alert-item" : "alert-item alert-item--open", "data-alert-id": alert.id });
+  const action = alert.acknowledged_at
+    ? h("span", { class: "muted small", text: `Acknowledged ${dateTimeLabel(alert.acknowledged_at)}` })
+    : h("button", { type: "button", class: "button button--primary" , text: "Acknowledge" });
+  if (!alert.acknowledged_at) action.addEventListener("click", () => acknowledge(alert, row, action));
+  row.append(
+    h("div", { class: "alert-item__main" },
+      h("a", { href: `/devices/${alert.device}/`, class: "alert-item__device", text: deviceName(alert.device) }),
+      h("p", { text: `${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, maximum ${kwh(alert.max_hourly_kwh)}.` }),
+      h("p", { class: "muted small", text: `Raised ${dateTimeLabel(alert.created_at)}` })),
+    action);
+  return row;
+}
+
+function showEmpty() {
+  list.replaceChildren(h("li", { class: "empty", text: onlyOpen() ? "No unacknowledged alerts." : "No alerts yet." }));
+}
+
+async function loadPage(reset) {
+  more.hidden = true;
+  root.setAttribute("aria-busy", "true");
+  try {
+    let page;
+    if (reset || !nextPage) {
+      page = await api.get("/api/alerts/", { acknowledged: onlyOpen() ? "false" : undefined });
+    } else {
+      const url = new URL(nextPage, location.href);
+      page = await api.get(url.pathname + url.search);
+    }
+    if (reset) list.replaceChildren();
+    list.querySelector(".empty")?.remove();
+    list.append(...page.results.map(item));
+    if (!list.children.length) showEmpty();
+    nextPage = page.next;
+    more.hidden = !nextPage;
+  } catch (error) {
+    list.replaceChildren(h("li", {}, failure(`The alerts could not be loaded: ${error.message}`, () => loadPage(true))));
+  } finally {
+    root.setAttribute("aria-busy", "false");
+  }
+}
+
+async function loadNames() {
+  try {
+    for (const device of await api.all("/api/devices/")) names.set(device.id, device.description);
+  } catch {
+    // Names are a nicety: the list still shows each meter by its id.
+  }
+}
+
+filter.addEventListener("change", () => loadPage(true));
+more.addEventListener("click", () => loadPage(false));
+document.addEventListener("ems:alert", (event) => {
+  list.querySelector(".empty")?.remove();
+  list.prepend(item(event.detail));
+});
+document.addEventListener("ems:reconnected", () => loadPage(true));
+
+loadNames().then(() => loadPage(true));

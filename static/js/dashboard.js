@@ -1,0 +1,106 @@
+// The client's dashboard: one card per own meter with today's consumption, the current hour
+// against the meter's maximum, and its unacknowledged alerts. Data: GET /api/devices/,
+// /api/devices/{id}/consumption/?date=, /api/alerts/?device=&acknowledged=false.
+
+import "./notifications.js";
+import { api } from "./api.js";
+import { h, failure } from "./dom.js";
+import { currentHour, dateTimeLabel, hourLabel, kwh, localDate, number } from "./format.js";
+
+const list = document.querySelector("[data-devices]");
+const REFRESH_MS = 120000;
+const cards = new Map(); // device id -> {device, element}
+
+function hourBar(hour, limit) {
+  const value = hour ? number(hour.kwh) : 0;
+  const over = limit > 0 && value > limit;
+  const share = limit > 0 ? Math.min(100, (value / limit) * 100) : 0;
+  return h("div", { class: "hour-meter" },
+    h("div", { class: "stat-row" },
+      h("span", { class: "stat-row__label", text: hour ? `This hour (${hourLabel(hour.start)})` : "This hour" }),
+      h("span", { class: over ? "stat-row__value text-danger" : "stat-row__value", text: `${number(value).toFixed(2)} / ${kwh(limit)}` })),
+    h("div", {
+      class: over ? "bar bar--over" : "bar",
+      role: "meter",
+      "aria-label": "Consumption this hour against the maximum",
+      "aria-valuemin": "0",
+      "aria-valuemax": String(limit),
+      "aria-valuenow": String(Math.min(value, limit)),
+      "aria-valuetext": `${kwh(value)} of ${kwh(limit)}${over ? ", over the limit" : ""}`,
+    }, h("span", { class: "bar__fill", style: `width: ${share}%` })),
+    over ? h("p", { class: "text-danger small", text: "Over the hourly maximum." }) : null);
+}
+
+function alertList(alerts) {
+  if (!alerts.length) return h("p", { class: "muted small", text: "No unacknowledged alerts." });
+  return h("div", { class: "card__alerts" },
+    h("p", { class: "small" }, h("strong", { text: `${alerts.length} unacknowledged alert${alerts.length > 1 ? "s" : ""}` })),
+    h("ul", { class: "plain-list small" },
+      alerts.slice(0, 3).map((alert) => h("li", {
+        text: `${dateTimeLabel(alert.hour_start)}: ${kwh(alert.kwh)} (max ${kwh(alert.max_hourly_kwh)})`,
+      }))),
+    h("a", { href: "/alerts/", class: "small", text: "Review alerts" }));
+}
+
+async function fillCard(device, body) {
+  body.replaceChildren(h("p", { class: "muted small", text: "Loading…" }));
+  try {
+    const [day, alerts] = await Promise.all([
+      api.get(`/api/devices/${device.id}/consumption/`, { date: localDate() }),
+      api.get("/api/alerts/", { device: device.id, acknowledged: "false" }),
+    ]);
+    const limit = number(device.max_hourly_kwh);
+    const total = day.total ?? day.hours.reduce((sum, hour) => sum + number(hour.kwh), 0);
+    body.replaceChildren(
+      h("div", { class: "stat-row" },
+        h("span", { class: "stat-row__label", text: "Today so far" }),
+        h("span", { class: "stat-row__value stat-row__value--big", text: kwh(total) })),
+      hourBar(currentHour(day.hours), limit),
+      alertList(alerts.results));
+  } catch (error) {
+    body.replaceChildren(failure(`Could not load this meter's data: ${error.message}`, () => fillCard(device, body)));
+  }
+}
+
+function card(device) {
+  const body = h("div", { class: "card__body" });
+  const element = h("article", { class: "card device-card", "data-device-id": device.id },
+    h("h2", { class: "card__title" }, h("a", { href: `/devices/${device.id}/`, text: device.description || "Meter" })),
+    h("p", { class: "muted small", text: device.address || "No address" }),
+    body);
+  cards.set(device.id, { device, body });
+  fillCard(device, body);
+  return element;
+}
+
+async function load() {
+  list.setAttribute("aria-busy", "true");
+  try {
+    const devices = await api.all("/api/devices/");
+    cards.clear();
+    if (!devices.length) {
+      list.replaceChildren(h("div", { class: "empty" },
+        h("h2", { text: "No meters yet" }),
+        h("p", { text: "An administrator assigns meters to your account; they appear here with their consumption." })));
+    } else {
+      list.replaceChildren(h("div", { class: "card-grid" }, devices.map(card)));
+    }
+  } catch (error) {
+    list.replaceChildren(failure(`Your meters could not be loaded: ${error.message}`, load));
+  } finally {
+    list.setAttribute("aria-busy", "false");
+  }
+}
+
+function refreshAll() {
+  for (const { device, body } of cards.values()) fillCard(device, body);
+}
+
+document.addEventListener("ems:alert", (event) => {
+  const entry = cards.get(event.detail.device);
+  if (entry) fillCard(entry.device, entry.body);
+});
+document.addEventListener("ems:reconnected", refreshAll);
+setInterval(() => { if (!document.hidden) refreshAll(); }, REFRESH_MS);
+
+load();

@@ -1,0 +1,68 @@
+"""Management commands of the foundation: createsuperuser, demo data, production checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from apps.users.models import Role, User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_createsuperuser_makes_an_administrator():
+    call_command(
+        "createsuperuser",
+        interactive=False,
+        username="boss",
+        name="The Boss",
+        verbosity=0,
+    )
+    boss = User.objects.get(username="boss")
+    assert boss.role == Role.ADMIN
+    assert boss.is_staff
+    assert boss.is_superuser
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_without_debug():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_seed_demo_creates_one_admin_and_two_clients_once(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    roles = sorted(User.objects.values_list("role", flat=True))
+    assert roles == ["admin", "client", "client"]
+    assert "alice" in capsys.readouterr().out
+
+
+def test_the_documented_production_environment_passes_the_deploy_checks():
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ems.settings.production",
+        "DJANGO_SECRET_KEY": "x7#Kq!2vLp9@Zr4$Wm8^Tn1&Ys6*Bd3(Hf5)Jg0-Uc2=Ve7+Xa9_Ni4]",
+        "JWT_SIGNING_KEY": "another-long-random-signing-key-with-enough-entropy-1234567",
+        "DJANGO_ALLOWED_HOSTS": "ems.example.org",
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
