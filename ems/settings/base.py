@@ -258,9 +258,10 @@ MIDDLEWARE += ["apps.web.middleware.ClientsOutOfAdminMiddleware"]
 # Roles that serve only JSON APIs authenticated by the JWT, or no HTTP at all, install no session,
 # session-user or flash-message middleware: a request never opens the users database for them.
 # The users API keeps django-axes' middleware, which turns a locked-out sign-in into a 429.
-# Only the front end (`web`, and `all` which includes it) signs people in with a session.
-EMS_PROCESS_USES_SESSIONS = EMS_PROCESS in {"web", "all"}
-if not EMS_PROCESS_USES_SESSIONS:
+# Only the front end (`web`, and `all` which includes it) serves pages and signs people in with a
+# session; elsewhere errors are JSON on every path (ems/exceptions.py), as the pages are not there.
+EMS_PROCESS_SERVES_PAGES = EMS_PROCESS in {"web", "all"}
+if not EMS_PROCESS_SERVES_PAGES:
     _SESSION_MIDDLEWARE = {
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",

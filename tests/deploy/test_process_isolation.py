@@ -93,7 +93,9 @@ def test_the_users_process_is_ready_on_its_own_database_and_serves_no_other_api(
     ready = users.request("GET", "/readyz")
     assert ready.status == 200
     assert ready.body["checks"] == {"database:default": "ok", "redis": "ok"}
-    assert users.request("GET", "/admin/").status == 404
+    not_found = users.request("GET", "/admin/")
+    assert not_found.status == 404
+    assert not_found.body == {"detail": "Not found."}
     assert users.request("GET", "/api/schema/").status == 200
 
 
