@@ -99,14 +99,18 @@ def test_the_users_process_is_ready_on_its_own_database_and_serves_no_other_api(
     assert users.request("GET", "/api/schema/").status == 200
 
 
-@pytest.mark.django_db(transaction=True, databases=["devices"])
-def test_the_devices_process_is_ready_on_the_devices_database_alone(start_role):
-    devices = start_role("devices", reachable=["devices"])
-    ready = devices.request("GET", "/readyz")
+@pytest.mark.parametrize(
+    ("role", "database"),
+    [("devices", "devices"), ("monitoring", "monitoring"), ("realtime", "chat")],
+)
+@pytest.mark.django_db(transaction=True, databases=["devices", "monitoring", "chat"])
+def test_an_api_process_is_ready_on_its_own_database_alone(start_role, role, database):
+    process = start_role(role, reachable=[database])
+    ready = process.request("GET", "/readyz")
     assert ready.status == 200, ready.body
-    assert ready.body["checks"] == {"database:devices": "ok", "redis": "ok"}
-    assert devices.request("GET", "/api/auth/token/").status == 404
-    assert devices.request("GET", "/api/schema/").status == 200
+    assert ready.body["checks"] == {f"database:{database}": "ok", "redis": "ok"}
+    assert process.request("GET", "/api/auth/token/").status == 404
+    assert process.request("GET", "/api/schema/").status == 200
 
 
 @pytest.mark.skipif(
