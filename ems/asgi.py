@@ -5,6 +5,7 @@ WebSocket routes come from the apps (`websocket_urlpatterns` in their routing mo
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ems.settings.local")
@@ -17,9 +18,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from .websocket_routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
-    }
-)
+protocols = {
+    "http": django_asgi_app,
+    "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+}
+if not settings.EMS_PROCESS_SERVES_WEBSOCKETS:
+    # Only the realtime process (or `all`) serves sockets; elsewhere a handshake is refused.
+    del protocols["websocket"]
+application = ProtocolTypeRouter(protocols)

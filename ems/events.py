@@ -1,4 +1,4 @@
-"""The names of the events apps send each other over the Celery queue `events`.
+"""The names of the events apps send each other, and the Celery queues that carry them.
 
 An event is a Celery task sent by name (`send_task`), so the sender never imports the receiver's
 code; each receiver registers a task under the name below. Payloads are plain JSON.
@@ -12,5 +12,8 @@ ACCOUNT_CHANGED = "users.account_changed"
 # apps/monitoring/projection.py for the fields. `version` grows with every change.
 DEVICE_CHANGED = "devices.device_changed"
 
+# Consumed by the monitoring worker (monitoring database only).
 EVENTS_QUEUE = "events"
 READINGS_QUEUE = "readings"
+# Consumed by the devices worker (devices database only): events the devices app applies.
+DEVICES_QUEUE = "devices"

@@ -1,5 +1,6 @@
 """Every API error is JSON with a human-readable `detail`; validation errors add field `errors`."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -30,7 +31,8 @@ def exception_handler(exc, context):
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
+    # An API process has no pages: its error pages would link to pages it does not mount.
+    return request.path.startswith("/api/") or not settings.EMS_PROCESS_SERVES_PAGES
 
 
 def not_found(request, exception=None):

@@ -1,5 +1,10 @@
-"""URL routing. Each app exposes its own URL lists; EMS_PROCESS decides what a process mounts."""
+"""URL routing. Each app exposes its own URL lists; EMS_PROCESS decides what a process mounts.
 
+ROUTES is the table of process role -> URL patterns (docs/deployment.md, "Roles"): an API process
+mounts only its own app's routes, so it can only ever open its own database.
+"""
+
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -8,20 +13,43 @@ from apps.users.api.urls import auth_urlpatterns, users_urlpatterns
 
 from .health import healthz, readyz
 
-urlpatterns = [
+# Every HTTP process: probes, and the OpenAPI schema of what this process serves.
+COMMON = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("api/auth/", include(auth_urlpatterns)),
-    path("api/users/", include(users_urlpatterns)),
-    # Monitoring before devices: it serves /api/devices/{id}/consumption/.
-    path("api/", include("apps.monitoring.api.urls")),
-    path("api/", include("apps.devices.api.urls")),
-    path("api/", include("apps.chat.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+USERS = [
+    path("api/auth/", include(auth_urlpatterns)),
+    path("api/users/", include(users_urlpatterns)),
+]
+# Monitoring before devices wherever both are mounted: it serves /api/devices/{id}/consumption/.
+MONITORING = [path("api/", include("apps.monitoring.api.urls"))]
+DEVICES = [path("api/", include("apps.devices.api.urls"))]
+# Chat's REST history; its WebSocket routes are in ems/websocket_routing.py (ems/asgi.py).
+REALTIME = [path("api/", include("apps.chat.api.urls"))]
+# The front end: the admin and the pages, last so the API prefixes above win.
+WEB = [
     path("admin/", admin.site.urls),
     path("", include("apps.web.urls")),
 ]
+EVERYTHING = [*COMMON, *USERS, *MONITORING, *DEVICES, *REALTIME, *WEB]
+
+ROUTES = {
+    "users": [*COMMON, *USERS],
+    "devices": [*COMMON, *DEVICES],
+    "monitoring": [*COMMON, *MONITORING],
+    "realtime": [*COMMON, *REALTIME],
+    "web": EVERYTHING,
+    "all": EVERYTHING,
+    # Celery and the simulator serve no HTTP.
+    "worker": [],
+    "beat": [],
+    "simulator": [],
+}
+
+urlpatterns = ROUTES[settings.EMS_PROCESS]
 
 handler404 = "ems.exceptions.not_found"
 handler500 = "ems.exceptions.server_error"

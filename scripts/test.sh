@@ -7,4 +7,5 @@ scripts/bootstrap.sh requirements/dev.txt
 scripts/services.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+scripts/check-docker.sh
 .venv/bin/python -m pytest "$@"

@@ -11,21 +11,24 @@ from collections.abc import Callable, Iterator
 from celery.contrib.testing.worker import start_worker
 
 from ems.celery import app
+from ems.events import DEVICES_QUEUE, EVENTS_QUEUE, READINGS_QUEUE
+
+ALL_QUEUES = (READINGS_QUEUE, EVENTS_QUEUE, DEVICES_QUEUE)
 
 
 @contextlib.contextmanager
 def celery_worker(*queues: str) -> Iterator[None]:
-    """Consume the named queues (default: readings and events) until the block ends."""
+    """Consume the named queues (default: all of them) until the block ends."""
     # Tasks left in the queue by an earlier test would otherwise be consumed here.
     with app.connection_for_write() as connection:
-        for queue in queues or ("readings", "events"):
+        for queue in queues or ALL_QUEUES:
             connection.default_channel.queue_purge(queue)
     with start_worker(
         app,
         pool="solo",
         concurrency=1,
         perform_ping_check=False,
-        queues=list(queues or ("readings", "events")),
+        queues=list(queues or ALL_QUEUES),
         loglevel="WARNING",
         shutdown_timeout=30,
     ):

@@ -1,13 +1,13 @@
 """Events the users app publishes for other apps (they hold copies of facts about accounts).
 
-Sent by task name on the `events` queue (ems/events.py), so this app never imports another
+Sent by task name on the `devices` queue (ems/events.py), so this app never imports another
 app's code. The devices app consumes ACCOUNT_CHANGED to unassign or hide a person's meters.
 """
 
 from django.db import connections, transaction
 
 from ems.celery import app as celery_app
-from ems.events import ACCOUNT_CHANGED, EVENTS_QUEUE
+from ems.events import ACCOUNT_CHANGED, DEVICES_QUEUE
 
 
 def _next_event_version() -> int:
@@ -31,6 +31,6 @@ def publish_account_changed(*, user_id: int, is_active: bool, role: str, deleted
     }
 
     def send() -> None:
-        celery_app.send_task(ACCOUNT_CHANGED, kwargs=payload, queue=EVENTS_QUEUE)
+        celery_app.send_task(ACCOUNT_CHANGED, kwargs=payload, queue=DEVICES_QUEUE)
 
     transaction.on_commit(send, using="default")

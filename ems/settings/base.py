@@ -25,8 +25,9 @@ _PROCESS_DATABASES = {
     "devices": ["devices"],
     "monitoring": ["monitoring"],
     "realtime": ["chat"],
-    # The worker applies readings and device events (monitoring) and account events (devices).
-    "worker": ["monitoring", "devices"],
+    "worker": ["monitoring"],
+    "beat": [],
+    "simulator": [],
     "web": ["default", "devices", "monitoring", "chat"],
     "all": ["default", "devices", "monitoring", "chat"],
 }
@@ -252,3 +253,28 @@ LOGGING = {
 # --- web ---------------------------------------------------------------------------------------
 # After authentication and messages: a signed-in client asking for the admin goes to the dashboard.
 MIDDLEWARE += ["apps.web.middleware.ClientsOutOfAdminMiddleware"]
+
+# --- deploy ---
+# Roles that serve only JSON APIs authenticated by the JWT, or no HTTP at all, install no session,
+# session-user or flash-message middleware: a request never opens the users database for them.
+# The users API keeps django-axes' middleware, which turns a locked-out sign-in into a 429.
+# Only the front end (`web`, and `all` which includes it) serves pages and signs people in with a
+# session; elsewhere errors are JSON on every path (ems/exceptions.py), as the pages are not there.
+EMS_PROCESS_SERVES_PAGES = EMS_PROCESS in {"web", "all"}
+if not EMS_PROCESS_SERVES_PAGES:
+    _SESSION_MIDDLEWARE = {
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "apps.web.middleware.ClientsOutOfAdminMiddleware",
+    }
+    if EMS_PROCESS != "users":
+        _SESSION_MIDDLEWARE.add("axes.middleware.AxesMiddleware")
+    MIDDLEWARE = [name for name in MIDDLEWARE if name not in _SESSION_MIDDLEWARE]
+    # These processes do not mount the admin (ems/urls.py), so its middleware checks do not apply.
+    SILENCED_SYSTEM_CHECKS = [
+        *SILENCED_SYSTEM_CHECKS,
+        *("admin.E408", "admin.E409", "admin.E410", "axes.W002"),
+    ]
+# Only the realtime process (and `all`, the local one-port mode) answers WebSocket handshakes.
+EMS_PROCESS_SERVES_WEBSOCKETS = EMS_PROCESS in {"realtime", "all"}

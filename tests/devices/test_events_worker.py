@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from apps.devices.models import Device
+from apps.devices.models import Device, OwnerAccount
 from apps.monitoring.models import DeviceProjection
 from apps.users import services as user_services
 from ems.celery import app
-from ems.events import ACCOUNT_CHANGED, EVENTS_QUEUE
+from ems.events import ACCOUNT_CHANGED, DEVICES_QUEUE, EVENTS_QUEUE
 from tests.workers import celery_worker, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "devices", "monitoring"])
@@ -70,7 +70,7 @@ def test_a_device_created_changed_reassigned_and_deleted_reaches_the_projection(
 def test_deactivation_reactivation_and_deletion_of_clients_reach_devices_and_projection(
     api_admin, api_a, client_a, client_b
 ):
-    with celery_worker(EVENTS_QUEUE):
+    with celery_worker(EVENTS_QUEUE, DEVICES_QUEUE):
         device_of_a = _create(api_admin, owner=client_a.id)
         device_of_b = _create(api_admin, owner=client_b.id)
         assert _projection_reaches(device_of_a, owner_id=client_a.id)
@@ -99,19 +99,26 @@ def test_an_account_event_delivered_twice_changes_the_devices_once(
     api_admin, client_b, account_change
 ):
     event = {"user_id": client_b.id, "role": "client", "version": 1, **account_change}
-    with celery_worker(EVENTS_QUEUE):
+    with celery_worker(EVENTS_QUEUE, DEVICES_QUEUE):
         device_id = _create(api_admin, owner=client_b.id)
         assert _projection_reaches(device_id, owner_id=client_b.id)
 
-        app.send_task(ACCOUNT_CHANGED, kwargs=event, queue=EVENTS_QUEUE)
+        app.send_task(ACCOUNT_CHANGED, kwargs=event, queue=DEVICES_QUEUE)
         assert _projection_reaches(device_id, owner_id=None)
         applied = Device.objects.get(id=device_id)
 
-        app.send_task(ACCOUNT_CHANGED, kwargs=event, queue=EVENTS_QUEUE)
-        # One worker consumes the queue in order: once this later event is applied, so is the
-        # duplicate before it.
-        sentinel = _create(api_admin)
-        assert _projection_reaches(sentinel, owner_id=None)
+        app.send_task(ACCOUNT_CHANGED, kwargs=event, queue=DEVICES_QUEUE)
+        # One worker consumes the devices queue in order: once this later event (about an
+        # account nobody has heard of) is applied, so is the duplicate before it.
+        sentinel = {
+            "user_id": 987654321,
+            "role": "client",
+            "version": 1,
+            "is_active": True,
+            "deleted": False,
+        }
+        app.send_task(ACCOUNT_CHANGED, kwargs=sentinel, queue=DEVICES_QUEUE)
+        assert wait_until(lambda: OwnerAccount.objects.filter(user_id=987654321).exists())
     again = Device.objects.get(id=device_id)
     assert (again.owner_id, again.version) == (applied.owner_id, applied.version)
     assert _projected(device_id).version == applied.version
