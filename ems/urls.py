@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("apps.monitoring.api.urls")),
     path("api/", include("apps.devices.api.urls")),
     path("api/", include("apps.chat.api.urls")),
+    path("api/", include("ems.realtime.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
