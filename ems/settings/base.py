@@ -250,8 +250,9 @@ LOGGING = {
 # --- realtime and chat ------------------------------------------------------------------------
 # WebSocket limits (docs/realtime.md). Daphne refuses messages above its own hard limit
 # (Procfile: --websocket-max-message-size); below it, the consumers answer a frame larger than
-# EMS_WS_MAX_FRAME_BYTES with an error frame and keep the socket open.
-EMS_WS_MAX_FRAME_BYTES = env.int("EMS_WS_MAX_FRAME_BYTES", default=16 * 1024)
+# EMS_WS_MAX_FRAME_BYTES with an error frame and keep the socket open. 48 KiB holds the longest
+# chat message even if every character is JSON-escaped (an emoji: two \u escapes, 12 bytes).
+EMS_WS_MAX_FRAME_BYTES = env.int("EMS_WS_MAX_FRAME_BYTES", default=48 * 1024)
 # Per-connection token bucket: a burst of EMS_WS_RATE_BURST frames, refilled at
 # EMS_WS_RATE_PER_SECOND frames a second.
 EMS_WS_RATE_BURST = env.int("EMS_WS_RATE_BURST", default=20)
