@@ -26,7 +26,7 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
-        ordering = ["-last_message_at", "-id"]
+        ordering = [models.F("last_message_at").desc(nulls_last=True), "-id"]
 
     def __str__(self) -> str:
         return f"conversation {self.id} with {self.client_name or self.client_id}"

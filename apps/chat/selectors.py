@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from .models import Conversation, Message, ReadState, SenderRole
@@ -39,7 +39,9 @@ def conversation_list_for_user(*, user_id: int, is_admin: bool) -> QuerySet[Conv
     last_message = (
         Message.objects.filter(conversation=OuterRef("pk")).order_by("-id").values("id")[:1]
     )
-    conversations = Conversation.objects.using("chat").order_by("-last_message_at", "-id")
+    conversations = Conversation.objects.using("chat").order_by(
+        F("last_message_at").desc(nulls_last=True), "-id"
+    )
     if not is_admin:
         conversations = conversations.filter(client_id=user_id)
     return conversations.annotate(

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Greatest
 
 from .broadcast import conversation_event_publish, message_frame, person_frame
 from .models import Conversation, Message, ReadState
@@ -45,7 +44,11 @@ def _clean_body(body) -> str:
 def message_send(
     *, conversation_id: int, sender_id: int, sender_name: str, sender_role: str, body
 ) -> Message:
-    """Store a message, then (on commit) push it to the conversation's sockets."""
+    """Store a message, then (on commit) push it to the conversation's sockets.
+
+    The push is best effort (`robust`: a failure is logged, the stored message stands); a
+    socket that misses it catches up over REST.
+    """
     body = _clean_body(body)
     with transaction.atomic(using="chat"):
         conversation = (
@@ -69,6 +72,7 @@ def message_send(
         transaction.on_commit(
             lambda: conversation_event_publish(conversation_id=conversation_id, event=event),
             using="chat",
+            robust=True,
         )
     return message
 
@@ -95,7 +99,7 @@ def read_state_advance(
         advanced = (
             ReadState.objects.using("chat")
             .filter(id=state.id, last_read_message_id__lt=message_id)
-            .update(last_read_message_id=Greatest("last_read_message_id", message_id))
+            .update(last_read_message_id=message_id)
         )
         if advanced:
             event = {
@@ -107,5 +111,6 @@ def read_state_advance(
             transaction.on_commit(
                 lambda: conversation_event_publish(conversation_id=conversation_id, event=event),
                 using="chat",
+                robust=True,
             )
     return bool(advanced)

@@ -4,6 +4,7 @@ import pytest
 
 from apps.chat import services
 from apps.chat.models import Conversation
+from tests.factories import create_user
 
 pytestmark = pytest.mark.django_db(databases=["default", "chat"])
 
@@ -66,8 +67,11 @@ def test_a_client_lists_only_their_own_conversation_with_unread_count(api_a, cha
 
 def test_an_admin_lists_every_conversation_newest_activity_first(api_admin, chats):
     conversation_a, conversation_b = chats
+    silent = _conversation_of(create_user(name="Silent Client"))
     rows = api_admin.get("/api/chat/conversations/").json()["results"]
-    assert [row["id"] for row in rows] == [conversation_b.id, conversation_a.id]
+    assert [row["id"] for row in rows] == [conversation_b.id, conversation_a.id, silent.id]
+    assert rows[2]["last_message"] is None
+    rows = rows[:2]
     assert {row["id"]: row["unread_count"] for row in rows} == {
         conversation_a.id: 2,
         conversation_b.id: 1,
