@@ -209,13 +209,13 @@ async def test_an_admin_must_name_an_existing_conversation(token_admin):
         assert (await receive(socket_admin))["code"] == "not_found"
 
 
-@pytest.mark.parametrize("body", ["", "   ", None, 42, "x" * 4001])
 @async_test
-async def test_a_message_body_must_be_sane_text(body, token_a):
+async def test_a_message_body_must_be_sane_text(token_a):
     async with open_socket("/ws/chat/", token_a) as socket_a:
         await _ready(socket_a)
-        await socket_a.send_json_to({"type": "message", "body": body})
-        assert (await receive(socket_a))["code"] == "invalid"
+        for body in ["", "   ", None, 42, "x" * 4001]:
+            await socket_a.send_json_to({"type": "message", "body": body})
+            assert (await receive(socket_a))["code"] == "invalid"
     assert await call(_stored_messages) == []
 
 
