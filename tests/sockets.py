@@ -82,11 +82,13 @@ async def receive(socket: WebsocketCommunicator) -> dict:
     return await socket.receive_json_from(timeout=TIMEOUT)
 
 
-async def receive_close(socket: WebsocketCommunicator) -> tuple[list[dict], int | None]:
+async def receive_close(
+    socket: WebsocketCommunicator, *, timeout: float = TIMEOUT
+) -> tuple[list[dict], int | None]:
     """The frames sent before the server closed the socket, and the close code."""
     frames = []
     while True:
-        output = await socket.receive_output(timeout=TIMEOUT)
+        output = await socket.receive_output(timeout=timeout)
         if output["type"] == "websocket.close":
             return frames, output.get("code")
         frames.append(json.loads(output["text"]))

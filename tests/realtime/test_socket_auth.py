@@ -22,6 +22,9 @@ from tests.sockets import (
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "chat"])
 
 PATHS = ["/ws/notifications/", "/ws/chat/"]
+# `exp` is in whole seconds, so a token of 2 s lives between 1 and 2 s.
+SHORT_LIFETIME = timedelta(seconds=2)
+EXPIRY_WAIT = 3
 
 
 async def _refused_with_4401(socket, *, expected_protocol=None) -> list[dict]:
@@ -84,11 +87,11 @@ async def test_it_accepts_a_jwt_and_echoes_only_the_marker(token_a):
 
 @async_test
 async def test_it_closes_the_socket_when_the_token_expires(client_a):
-    token = await call(access_token, client_a, lifetime=timedelta(seconds=1))
+    token = await call(access_token, client_a, lifetime=SHORT_LIFETIME)
     async with open_socket("/ws/notifications/", token) as socket:
         await socket.send_json_to({"type": "ping"})
         assert await receive(socket) == {"type": "pong"}
-        frames, code = await receive_close(socket)
+        frames, code = await receive_close(socket, timeout=EXPIRY_WAIT)
     assert code == 4401
     assert frames[-1]["code"] == "credentials_expired"
 
@@ -138,3 +141,30 @@ def test_a_session_ticket_needs_the_csrf_token(client_a):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(client_a)
     assert browser.post("/api/ws-ticket/").status_code == 403
+
+
+def _ticket_with_jwt(token: str) -> str:
+    browser = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return browser.post("/api/ws-ticket/").json()["ticket"]
+
+
+@async_test
+async def test_a_socket_opened_with_a_jwt_ticket_ends_when_that_jwt_expires(client_a):
+    token = await call(access_token, client_a, lifetime=SHORT_LIFETIME)
+    ticket = await call(_ticket_with_jwt, token)
+    socket = communicator("/ws/notifications/", protocols=["ems.ticket", ticket])
+    assert await socket.connect(timeout=TIMEOUT) == (True, "ems.ticket")
+    frames, code = await receive_close(socket, timeout=EXPIRY_WAIT)
+    assert (code, frames[-1]["code"]) == (4401, "credentials_expired")
+
+
+@async_test
+async def test_a_socket_opened_with_a_session_ticket_lasts_one_access_token_lifetime(
+    settings, client_a
+):
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": SHORT_LIFETIME}
+    ticket = (await call(_ticket_from_session, client_a))["ticket"]
+    socket = communicator("/ws/notifications/", protocols=["ems.ticket", ticket])
+    assert await socket.connect(timeout=TIMEOUT) == (True, "ems.ticket")
+    frames, code = await receive_close(socket, timeout=EXPIRY_WAIT)
+    assert (code, frames[-1]["code"]) == (4401, "credentials_expired")
