@@ -102,3 +102,18 @@ async def nothing_more(socket: WebsocketCommunicator) -> bool:
 async def call(function, *args, **kwargs):
     """A synchronous call (REST client, service) from a test body, on the test's thread."""
     return await sync_to_async(function)(*args, **kwargs)
+
+
+@pytest.fixture
+def token_a(client_a):
+    return access_token(client_a)
+
+
+@pytest.fixture
+def token_b(client_b):
+    return access_token(client_b)
+
+
+@pytest.fixture
+def token_admin(admin):
+    return access_token(admin)
