@@ -31,6 +31,8 @@ DEVICES = [path("api/", include("apps.devices.api.urls"))]
 REALTIME = [path("api/", include("apps.chat.api.urls"))]
 # The front end: the admin and the pages, last so the API prefixes above win.
 WEB = [
+    # Socket tickets are issued against the browser session, which lives in the users database.
+    path("api/", include("ems.realtime.urls")),
     path("admin/", admin.site.urls),
     path("", include("apps.web.urls")),
 ]

@@ -278,3 +278,17 @@ if not EMS_PROCESS_SERVES_PAGES:
     ]
 # Only the realtime process (and `all`, the local one-port mode) answers WebSocket handshakes.
 EMS_PROCESS_SERVES_WEBSOCKETS = EMS_PROCESS in {"realtime", "all"}
+
+# --- realtime and chat ------------------------------------------------------------------------
+# WebSocket limits (docs/realtime.md). Daphne refuses messages above its own hard limit
+# (Procfile: --websocket-max-message-size); below it, the consumers answer a frame larger than
+# EMS_WS_MAX_FRAME_BYTES with an error frame and keep the socket open. 48 KiB holds the longest
+# chat message even if every character is JSON-escaped (an emoji: two \u escapes, 12 bytes).
+EMS_WS_MAX_FRAME_BYTES = env.int("EMS_WS_MAX_FRAME_BYTES", default=48 * 1024)
+# Per-connection token bucket: a burst of EMS_WS_RATE_BURST frames, refilled at
+# EMS_WS_RATE_PER_SECOND frames a second.
+EMS_WS_RATE_BURST = env.int("EMS_WS_RATE_BURST", default=20)
+EMS_WS_RATE_PER_SECOND = env.float("EMS_WS_RATE_PER_SECOND", default=5.0)
+# A socket ticket (POST /api/ws-ticket/) is single-use and valid this many seconds.
+EMS_WS_TICKET_SECONDS = env.int("EMS_WS_TICKET_SECONDS", default=30)
+EMS_CHAT_MESSAGE_MAX_LENGTH = 4000

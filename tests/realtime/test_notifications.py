@@ -1,0 +1,54 @@
+"""Live alerts: what the monitoring worker sends to the channel layer reaches the right sockets."""
+
+import pytest
+from channels.layers import get_channel_layer
+
+from ems.groups import ADMINS_GROUP, user_group
+from tests.sockets import async_test, nothing_more, open_socket, receive
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "chat"])
+
+
+def _alert(*, alert_id: int) -> dict:
+    # The alert's REST fields, as the monitoring worker sends them after the alert is stored.
+    return {
+        "id": alert_id,
+        "device": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "hour_start": "2026-11-27T10:00:00Z",
+        "kwh": "3.512",
+        "max_hourly_kwh": "2.000",
+        "created_at": "2026-11-27T11:00:04Z",
+        "acknowledged_at": None,
+    }
+
+
+async def _publish_as_the_worker(*, owner_id: int, alert: dict) -> None:
+    layer = get_channel_layer()
+    event = {"type": "alert.created", "alert": alert}
+    await layer.group_send(user_group(owner_id), event)
+    await layer.group_send(ADMINS_GROUP, event)
+
+
+@async_test
+async def test_client_a_alert_reaches_a_and_the_admin_never_b(
+    client_a, token_a, token_b, token_admin
+):
+    async with (
+        open_socket("/ws/notifications/", token_a) as socket_a,
+        open_socket("/ws/notifications/", token_b) as socket_b,
+        open_socket("/ws/notifications/", token_admin) as socket_admin,
+    ):
+        await _publish_as_the_worker(owner_id=client_a.id, alert=_alert(alert_id=41))
+
+        expected = {"type": "alert", **_alert(alert_id=41)}
+        assert await receive(socket_a) == expected
+        assert await receive(socket_admin) == expected
+        assert await nothing_more(socket_b)
+
+
+@async_test
+async def test_an_admin_who_owns_the_device_gets_the_alert_once(admin, token_admin):
+    async with open_socket("/ws/notifications/", token_admin) as socket:
+        await _publish_as_the_worker(owner_id=admin.id, alert=_alert(alert_id=7))
+        assert (await receive(socket))["id"] == 7
+        assert await nothing_more(socket)
