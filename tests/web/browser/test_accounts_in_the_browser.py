@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from apps.users.models import User
 from tests.factories import STRONG_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
 
 def sign_in(page, live_server, username: str, path: str = "/login/") -> None:

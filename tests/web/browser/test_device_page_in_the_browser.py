@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.factories import STRONG_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
 
 @pytest.fixture
@@ -55,7 +55,9 @@ def test_days_weeks_and_months_are_counted_in_the_accounts_time_zone(signed_in_p
 
 def test_an_unknown_meter_says_it_could_not_be_loaded(signed_in_page, live_server):
     signed_in_page.goto(f"{live_server.url}/devices/{uuid.uuid4()}/")
-    expect(signed_in_page.get_by_text("Could not load this meter: Not found.")).to_be_visible()
+    expect(
+        signed_in_page.get_by_text("Could not load this meter: No device with that id.")
+    ).to_be_visible()
 
 
 def test_the_chosen_period_and_date_are_kept_in_the_address(signed_in_page, live_server):
