@@ -1,6 +1,12 @@
-"""Every API error is JSON with a human-readable `detail`; validation errors add field `errors`."""
+"""Every API error is JSON with a human-readable `detail`; validation errors add field `errors`.
+
+Services raise Django's ValidationError (400, a message per field) and DoesNotExist (404); the
+handler translates them, so views call services directly.
+"""
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -19,7 +25,19 @@ def _flatten(errors, prefix: str = "") -> list[str]:
     return [f"{prefix}{errors}"]
 
 
+def _as_api_exception(exc):
+    """Services raise Django's errors; they mean the same to every API view."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, ObjectDoesNotExist):
+        # The object vanished between the view's lookup and the service's write.
+        return exceptions.NotFound()
+    return exc
+
+
 def exception_handler(exc, context):
+    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

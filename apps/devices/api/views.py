@@ -5,11 +5,9 @@ read only their own devices (another's is 404, any write 403). Authentication is
 JWT; nothing here reads the users database except the owner check of an assignment.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -62,17 +60,6 @@ class MaxHourlyKwhField(serializers.DecimalField):
 class OwnerField(serializers.IntegerField):
     def __init__(self, **kwargs):
         super().__init__(min_value=1, max_value=MAX_USER_ID, allow_null=True, **kwargs)
-
-
-def _call_service(function, **kwargs):
-    """Turn a model validation error into a 400 with a message per field, a vanished device 404."""
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
-        raise ApiValidationError(detail) from error
-    except Device.DoesNotExist as error:
-        raise NotFound("No device with that id.") from error
 
 
 def _device_or_404(request, device_id) -> Device:
@@ -128,7 +115,7 @@ class DeviceListCreateApi(APIView):
             fields["device_id"] = fields.pop("id")
         if "owner" in fields:
             fields["owner_id"] = fields.pop("owner")
-        device = _call_service(services.device_create, **fields)
+        device = services.device_create(**fields)
         return Response(DeviceOutputSerializer(device).data, status=status.HTTP_201_CREATED)
 
 
@@ -154,7 +141,7 @@ class DeviceDetailApi(APIView):
         changes = dict(data.validated_data)
         if "owner" in changes:
             changes["owner_id"] = changes.pop("owner")
-        device = _call_service(services.device_update, device=device, data=changes)
+        device = services.device_update(device=device, data=changes)
         return Response(DeviceOutputSerializer(device).data)
 
     @extend_schema(responses={204: None})
@@ -176,7 +163,7 @@ class DeviceIngestionTokenApi(APIView):
     @extend_schema(request=None, responses={201: OutputSerializer})
     def post(self, request, device_id):
         device = _device_or_404(request, device_id)
-        token = _call_service(services.device_ingestion_token_issue, device=device)
+        token = services.device_ingestion_token_issue(device=device)
         body = {
             "device": device.id,
             "token": token,
@@ -187,5 +174,5 @@ class DeviceIngestionTokenApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, device_id):
         device = _device_or_404(request, device_id)
-        _call_service(services.device_ingestion_token_revoke, device=device)
+        services.device_ingestion_token_revoke(device=device)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,6 +1,5 @@
 """HTTP interface of the users app: one class per operation, parsing input and calling services."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -24,15 +23,6 @@ from .serializers import (
 )
 
 
-def _call_service(function, **kwargs):
-    """Turn a model validation error into a 400 with a message per field."""
-    try:
-        return function(**kwargs)
-    except DjangoValidationError as error:
-        detail = error.message_dict if hasattr(error, "error_dict") else {"detail": error.messages}
-        raise ApiValidationError(detail) from error
-
-
 class RegisterApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -48,7 +38,7 @@ class RegisterApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _call_service(services.user_register, **data.validated_data)
+        user = services.user_register(**data.validated_data)
         return Response(AccountOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -150,7 +140,7 @@ class UserListCreateApi(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = _call_service(services.user_create, **data.validated_data)
+        user = services.user_create(**data.validated_data)
         return Response(AccountOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -176,7 +166,7 @@ class UserDetailApi(APIView):
         user = _get_user_or_404(user_id)
         data = self.UpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = _call_service(services.user_update, user=user, data=dict(data.validated_data))
+        user = services.user_update(user=user, data=dict(data.validated_data))
         return Response(AccountOutputSerializer(user).data)
 
     @extend_schema(responses={204: None})
