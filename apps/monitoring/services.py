@@ -1,0 +1,269 @@
+"""Writes of the monitoring app: ingesting a batch of readings, alerts, quarantine, retention.
+
+The arithmetic (docs/monitoring.md): consumption is derived from consecutive stored readings of
+a device, each interval's energy spread over the hours it overlaps in proportion to time. A batch
+recomputes the hours its new readings can affect, from the stored readings alone, so the hourly
+totals are a pure function of the set of stored readings, whatever the order of arrival.
+"""
+
+import datetime as dt
+import logging
+import math
+import uuid
+from dataclasses import dataclass, field
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from ems.groups import ADMINS_GROUP, user_group
+
+from .models import Alert, QuarantinedReading
+from .validation import Rejection, readings_validate
+
+logger = logging.getLogger(__name__)
+
+_INSERT_READINGS = """
+    WITH inserted AS (
+        INSERT INTO monitoring_reading (device_id, timestamp, value)
+        SELECT * FROM unnest(%s::uuid[], %s::timestamptz[], %s::numeric[])
+        ON CONFLICT (device_id, timestamp) DO NOTHING
+        RETURNING device_id, timestamp
+    )
+    SELECT device_id, min(timestamp), max(timestamp), count(*) FROM inserted GROUP BY device_id
+"""
+
+# For each device with new readings: the hours the new readings can change (from the stored
+# reading before the first new one, minus one nominal interval for an interval meter's first
+# reading, to the stored reading after the last new one), recomputed from the stored readings
+# around them; hours that no longer have any energy are deleted, changed ones upserted, and an
+# alert inserted for each changed hour above the device's limit (at most one per device-hour).
+_RECOMPUTE_HOURS = """
+    WITH touched(device_id, first_new, last_new) AS (
+        SELECT * FROM unnest(%(devices)s::uuid[], %(firsts)s::timestamptz[],
+                             %(lasts)s::timestamptz[])
+    ), bounds AS (
+        SELECT t.device_id, p.meter_kind, p.max_hourly_kwh, p.owner_id,
+               date_trunc('hour', coalesce(
+                   (SELECT max(r.timestamp) FROM monitoring_reading r
+                     WHERE r.device_id = t.device_id AND r.timestamp < t.first_new),
+                   t.first_new) - %(nominal)s * interval '1 second') AS hour_lo,
+               date_trunc('hour', coalesce(
+                   (SELECT min(r.timestamp) FROM monitoring_reading r
+                     WHERE r.device_id = t.device_id AND r.timestamp > t.last_new),
+                   t.last_new)) + interval '1 hour' AS hour_hi
+        FROM touched t JOIN monitoring_device_projection p ON p.id = t.device_id
+    ), span AS (
+        SELECT b.*,
+               coalesce((SELECT max(r.timestamp) FROM monitoring_reading r
+                          WHERE r.device_id = b.device_id AND r.timestamp <= b.hour_lo),
+                        b.hour_lo) AS read_from,
+               coalesce((SELECT min(r.timestamp) FROM monitoring_reading r
+                          WHERE r.device_id = b.device_id AND r.timestamp >= b.hour_hi),
+                        b.hour_hi) AS read_to
+        FROM bounds b
+    ), ordered AS (
+        SELECT s.device_id, s.meter_kind, s.hour_lo, s.hour_hi, r.timestamp, r.value,
+               lag(r.timestamp) OVER w AS prev_timestamp, lag(r.value) OVER w AS prev_value
+        FROM span s
+        JOIN monitoring_reading r
+          ON r.device_id = s.device_id AND r.timestamp BETWEEN s.read_from AND s.read_to
+        WINDOW w AS (PARTITION BY r.device_id ORDER BY r.timestamp)
+    ), intervals AS (
+        SELECT device_id, hour_lo, hour_hi, timestamp AS end_at,
+               CASE WHEN meter_kind = 'interval'
+                    THEN coalesce(prev_timestamp, timestamp - %(nominal)s * interval '1 second')
+                    ELSE prev_timestamp END AS start_at,
+               CASE WHEN meter_kind = 'interval' THEN value
+                    WHEN prev_value IS NULL THEN NULL
+                    WHEN value >= prev_value THEN value - prev_value
+                    ELSE value END AS energy  -- a negative difference is a reset: from zero
+        FROM ordered
+    ), pieces AS (
+        SELECT i.device_id, g.hour_start,
+               i.energy * extract(epoch FROM least(i.end_at, g.hour_start + interval '1 hour')
+                                            - greatest(i.start_at, g.hour_start))
+                        / extract(epoch FROM i.end_at - i.start_at) AS kwh
+        FROM intervals i
+        CROSS JOIN LATERAL generate_series(
+            greatest(date_trunc('hour', i.start_at), i.hour_lo),
+            least(date_trunc('hour', i.end_at - interval '1 microsecond'),
+                  i.hour_hi - interval '1 hour'),
+            interval '1 hour') AS g(hour_start)
+        WHERE i.start_at IS NOT NULL AND i.energy IS NOT NULL
+    ), computed AS (
+        SELECT device_id, hour_start, round(sum(kwh), 8) AS kwh
+        FROM pieces GROUP BY device_id, hour_start
+    ), removed AS (
+        DELETE FROM monitoring_hourly_consumption h USING bounds b
+        WHERE h.device_id = b.device_id AND h.hour_start >= b.hour_lo
+          AND h.hour_start < b.hour_hi
+          AND NOT EXISTS (SELECT 1 FROM computed c
+                           WHERE c.device_id = h.device_id AND c.hour_start = h.hour_start)
+    ), changed AS (
+        INSERT INTO monitoring_hourly_consumption (device_id, hour_start, kwh)
+        SELECT device_id, hour_start, kwh FROM computed
+        ON CONFLICT (device_id, hour_start) DO UPDATE SET kwh = EXCLUDED.kwh
+        WHERE monitoring_hourly_consumption.kwh IS DISTINCT FROM EXCLUDED.kwh
+        RETURNING device_id, hour_start, kwh
+    )
+    INSERT INTO monitoring_alert (device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at)
+    SELECT c.device_id, b.owner_id, c.hour_start, c.kwh, b.max_hourly_kwh, now()
+    FROM changed c JOIN bounds b ON b.device_id = c.device_id
+    WHERE c.kwh > b.max_hourly_kwh
+    ON CONFLICT (device_id, hour_start) DO NOTHING
+    RETURNING id, device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at, acknowledged_at
+"""
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
+
+
+def _lock_key(device_id: uuid.UUID) -> int:
+    return int.from_bytes(device_id.bytes[:8], "big", signed=True)
+
+
+def readings_quarantine(*, rejections: list[Rejection]) -> None:
+    """Keep what could not be ingested, with its raw payload and the reason (one INSERT)."""
+    if not rejections:
+        return
+    now = timezone.now()
+    QuarantinedReading.objects.using("monitoring").bulk_create(
+        QuarantinedReading(
+            payload=_jsonable(rejection.payload),
+            reason=rejection.reason,
+            detail=rejection.detail[:500],
+            received_at=now,
+        )
+        for rejection in rejections
+    )
+
+
+def _jsonable(payload):
+    """The payload as JSON can store it (a float NaN or Infinity becomes its string)."""
+    if isinstance(payload, float) and not math.isfinite(payload):
+        return str(payload)
+    if isinstance(payload, dict):
+        return {str(key): _jsonable(value) for key, value in payload.items()}
+    if isinstance(payload, list):
+        return [_jsonable(value) for value in payload]
+    return payload
+
+
+def readings_ingest(*, raw_readings: list, now: dt.datetime | None = None) -> IngestResult:
+    """Validate, store and aggregate one batch in one transaction; returns what happened.
+
+    Idempotent: a redelivered batch inserts nothing new and changes no total, so a batch
+    interrupted at any point (the transaction rolls back) counts exactly once when retried.
+    """
+    validated = readings_validate(raw_readings=raw_readings, now=now or timezone.now())
+    result = IngestResult(rejected=len(validated.rejections), reasons=validated.reasons)
+    with transaction.atomic(using="monitoring"):
+        readings_quarantine(rejections=validated.rejections)
+        if validated.readings:
+            result.stored, result.alerts = _store_and_aggregate(validated.readings)
+        result.duplicates = len(validated.readings) - result.stored
+        if result.alerts:
+            alerts = list(result.alerts)
+            transaction.on_commit(lambda: alerts_push(alerts=alerts), using="monitoring")
+    return result
+
+
+def _store_and_aggregate(readings) -> tuple[int, list[Alert]]:
+    device_ids = sorted({reading.device_id for reading in readings})
+    with connections["monitoring"].cursor() as cursor:
+        # One device's batches are serialised (two workers must not each miss the other's
+        # uncommitted neighbour readings); keys sorted so two batches cannot deadlock.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k) AS keys",
+            [sorted({_lock_key(device_id) for device_id in device_ids})],
+        )
+        cursor.execute(
+            _INSERT_READINGS,
+            [
+                [reading.device_id for reading in readings],
+                [reading.timestamp for reading in readings],
+                [reading.value for reading in readings],
+            ],
+        )
+        touched = cursor.fetchall()
+        if settings.MONITORING_TEST_INGEST_DELAY_SECONDS:
+            cursor.execute("SELECT pg_sleep(%s)", [settings.MONITORING_TEST_INGEST_DELAY_SECONDS])
+        if not touched:
+            return 0, []
+        cursor.execute(
+            _RECOMPUTE_HOURS,
+            {
+                "devices": [row[0] for row in touched],
+                "firsts": [row[1] for row in touched],
+                "lasts": [row[2] for row in touched],
+                "nominal": settings.MONITORING_NOMINAL_INTERVAL_SECONDS,
+            },
+        )
+        columns = [column.name for column in cursor.description]
+        alerts = [Alert(**dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
+    return sum(row[3] for row in touched), alerts
+
+
+def alert_payload(alert: Alert) -> dict:
+    """The alert as the REST API and the channel-layer message show it (JSON-serialisable)."""
+    return {
+        "id": alert.id,
+        "device": str(alert.device_id),
+        "hour_start": alert.hour_start.isoformat(),
+        "kwh": float(alert.kwh),
+        "max_hourly_kwh": float(alert.max_hourly_kwh),
+        "created_at": alert.created_at.isoformat(),
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+    }
+
+
+def alerts_push(*, alerts: list[Alert]) -> None:
+    """Send new alerts to the owner's group and the administrators' group (best effort).
+
+    Alerts are stored before this runs; a browser that missed the push catches up over REST.
+    """
+    channel_layer = get_channel_layer()
+    for alert in alerts:
+        message = {"type": "alert.created", "alert": alert_payload(alert)}
+        groups = [ADMINS_GROUP] + ([user_group(alert.owner_id)] if alert.owner_id else [])
+        for group in groups:
+            try:
+                async_to_sync(channel_layer.group_send)(group, message)
+            except Exception:  # the channel layer is best effort; the alert is stored
+                logger.exception("could not push alert %s to %s", alert.id, group)
+
+
+def alert_acknowledge(*, alert: Alert) -> Alert:
+    """Mark the alert acknowledged; acknowledging again keeps the first time (idempotent)."""
+    with transaction.atomic(using="monitoring"):
+        Alert.objects.using("monitoring").filter(id=alert.id, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now()
+        )
+    return Alert.objects.using("monitoring").get(id=alert.id)
+
+
+def readings_delete_old(*, now: dt.datetime | None = None) -> int:
+    """Delete raw readings older than the retention, in chunks; hourly totals are kept."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS)
+    chunk = settings.MONITORING_RETENTION_CHUNK
+    deleted = 0
+    while True:
+        # Short transactions: a chunk at a time, so ingestion is not blocked for long.
+        with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM monitoring_reading WHERE id IN (SELECT id FROM monitoring_reading"
+                " WHERE timestamp < %s LIMIT %s)",
+                [cutoff, chunk],
+            )
+            deleted += cursor.rowcount
+            if cursor.rowcount < chunk:
+                return deleted
