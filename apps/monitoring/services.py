@@ -18,12 +18,18 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from ems.celery import app as celery_app
+from ems.events import READINGS_QUEUE
 from ems.groups import ADMINS_GROUP, user_group
 
 from .models import Alert, QuarantinedReading
 from .validation import Rejection, readings_validate
 
 logger = logging.getLogger(__name__)
+
+# The Celery task name of a batch of readings (apps/monitoring/tasks.py registers it).
+INGEST_READINGS = "monitoring.ingest_readings"
+PUBLISH_BATCH_SIZE = 1000
 
 _INSERT_READINGS = """
     WITH inserted AS (
@@ -156,6 +162,43 @@ def _jsonable(payload):
     if isinstance(payload, list):
         return [_jsonable(value) for value in payload]
     return payload
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    accepted: int
+    rejected: int
+    reasons: dict[str, int]
+
+
+class BrokerUnavailable(RuntimeError):
+    """The readings could not be enqueued; nothing was accepted."""
+
+
+def readings_accept(*, raw_readings: list, only_device_id: uuid.UUID | None = None) -> Acceptance:
+    """HTTP ingestion: validate at the edge, quarantine the rejects, enqueue the valid readings.
+
+    The worker validates again (the same code) when it ingests them: the projection may have
+    changed in between, and the queue is also fed by other publishers.
+    """
+    validated = readings_validate(
+        raw_readings=raw_readings, now=timezone.now(), only_device_id=only_device_id
+    )
+    readings_quarantine(rejections=validated.rejections)
+    payloads = [reading.payload for reading in validated.readings]
+    for start in range(0, len(payloads), PUBLISH_BATCH_SIZE):
+        try:
+            readings_publish(readings=payloads[start : start + PUBLISH_BATCH_SIZE])
+        except Exception as error:  # kombu raises several kinds when the broker is down
+            raise BrokerUnavailable(str(error)) from error
+    return Acceptance(
+        accepted=len(payloads), rejected=len(validated.rejections), reasons=validated.reasons
+    )
+
+
+def readings_publish(*, readings: list[dict]) -> None:
+    """Enqueue one batch for the readings worker (a Celery task sent by name)."""
+    celery_app.send_task(INGEST_READINGS, kwargs={"readings": readings}, queue=READINGS_QUEUE)
 
 
 def readings_ingest(*, raw_readings: list, now: dt.datetime | None = None) -> IngestResult:

@@ -16,7 +16,6 @@ from .validation import Rejection
 
 logger = logging.getLogger(__name__)
 
-INGEST_READINGS = "monitoring.ingest_readings"
 DELETE_OLD_READINGS = "monitoring.delete_old_readings"
 DATABASE_RETRIES = 5
 
@@ -71,7 +70,7 @@ def _quarantine_whole(readings: list, reason: str, detail: str) -> None:
         raise
 
 
-@shared_task(bind=True, name=INGEST_READINGS, max_retries=DATABASE_RETRIES)
+@shared_task(bind=True, name=services.INGEST_READINGS, max_retries=DATABASE_RETRIES)
 def ingest_readings(self, readings: list) -> dict:
     """Ingest one batch (see services.readings_ingest); retried with backoff on database errors."""
     if not isinstance(readings, list):

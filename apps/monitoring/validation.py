@@ -28,6 +28,8 @@ class ParsedReading:
     device_id: uuid.UUID
     timestamp: dt.datetime
     value: Decimal
+    # The reading as it arrived, passed on unchanged when the HTTP endpoint enqueues it.
+    payload: dict = field(compare=False, repr=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def reading_parse(raw, *, now: dt.datetime) -> ParsedReading:
         raise InvalidReading(QuarantineReason.FUTURE_TIMESTAMP, "timestamp is in the future")
     if timestamp < now - dt.timedelta(days=settings.MONITORING_MAX_READING_AGE_DAYS):
         raise InvalidReading(QuarantineReason.TOO_OLD, "timestamp is older than accepted")
-    return ParsedReading(device_id=device_id, timestamp=timestamp, value=value)
+    return ParsedReading(device_id=device_id, timestamp=timestamp, value=value, payload=raw)
 
 
 def readings_validate(
