@@ -1,6 +1,7 @@
 """Fixtures of the monitoring tests: devices in monitoring's projection, readings builders."""
 
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import uuid
@@ -63,3 +64,11 @@ def day() -> dt.datetime:
 def sensor_values(count: int) -> list[float]:
     with open("/work/shared/data/sensor.csv") as lines:
         return [float(line) for line, _ in zip(lines, range(count), strict=False)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_worker_thread_connections(django_db_setup):
+    """Collect the worker threads' (tests/workers.py) persistent database connections before
+    pytest-django drops the test databases, which it cannot while they are open."""
+    yield
+    gc.collect()
