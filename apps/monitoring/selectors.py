@@ -60,12 +60,12 @@ def device_visible_to(*, device_id: uuid.UUID, user) -> DeviceInfo | None:
     return _info(device)
 
 
-def device_ids_assigned() -> list[uuid.UUID]:
+def devices_assigned() -> list[DeviceInfo]:
     """Live devices that have an owner: the ones the simulator drives by default."""
     devices = DeviceProjection.objects.using("monitoring").filter(
         deleted=False, owner_id__isnull=False
     )
-    return list(devices.order_by("id").values_list("id", flat=True))
+    return [_info(device) for device in devices.order_by("id")]
 
 
 BUCKET_UNITS = {"hour": "hour", "day": "day", "month": "month"}
