@@ -55,6 +55,7 @@ class Simulation:
         self.speed = speed
         self.now = now
         self.stopping = False
+        self.backfill_span: dt.timedelta | None = None
 
     def _readings(self, steps: Iterable[dt.datetime]):
         for step in steps:
@@ -77,8 +78,17 @@ class Simulation:
             if progress:
                 progress.advance(len(batch))
 
-    def backfill(self, span: dt.timedelta) -> dt.datetime:
+    def backfill(
+        self, span: dt.timedelta, meters: list[SimulatedMeter] | None = None
+    ) -> dt.datetime:
         """Publish every step of the last `span`; returns the last step published."""
+        self.backfill_span = span
+        if meters is not None:
+            everyone, self.meters = self.meters, meters
+            try:
+                return self.backfill(span)
+            finally:
+                self.meters = everyone
         end = align(self.now(), self.interval)
         first = align(end - span, self.interval) + self.interval
         count = int((end - first) / self.interval) + 1
@@ -86,7 +96,7 @@ class Simulation:
         self._publish(self._readings(steps), Progress(count * len(self.meters)))
         return end
 
-    def live(self, *, start: dt.datetime, refresh_every: float = 60.0) -> None:
+    def live(self, *, start: dt.datetime, refresh_every: float = 30.0) -> None:
         """Publish one reading per meter per step; simulated time runs `speed` times real time.
 
         With speed > 1 the timestamps run ahead of real time (the worker refuses readings more
@@ -114,4 +124,8 @@ class Simulation:
     def _refresh_meters(self) -> None:
         """Pick up devices assigned since the start (when the list comes from the projection)."""
         known = {meter.device_id: meter for meter in self.meters}
-        self.meters = [known.get(meter.device_id, meter) for meter in self.meters_source()]
+        current = self.meters_source()
+        new = [meter for meter in current if meter.device_id not in known]
+        if new and self.backfill_span:
+            self.backfill(self.backfill_span, meters=new)
+        self.meters = [known.get(meter.device_id, meter) for meter in current]

@@ -81,3 +81,31 @@ def test_a_broker_that_is_down_loses_nothing_and_says_so():
     assert (publisher.sent_readings, publisher.buffered_readings) == (3, 0)
     assert "broker unavailable" in stderr.getvalue()
     assert "broker is back" in stderr.getvalue()
+
+
+def test_a_device_assigned_while_running_gets_its_backfill_then_live_readings():
+    from simulator.runner import Simulation
+
+    published = []
+    devices = [[uuid.uuid4()]]
+
+    def meters():
+        return [
+            SimulatedMeter(device_id=d, source=LoadProfile(device_id=d, max_hourly_kwh=1))
+            for d in devices[0]
+        ]
+
+    simulation = Simulation(
+        meters=meters,
+        publisher=Publisher(send=published.append),
+        interval=dt.timedelta(minutes=10),
+        now=lambda: MONDAY + 12 * H,
+    )
+    simulation.backfill(2 * H)
+    assert sum(map(len, published)) == 12
+    newcomer = uuid.uuid4()
+    devices[0] = [devices[0][0], newcomer]
+    simulation._refresh_meters()
+    assert sum(map(len, published)) == 24
+    assert {r["device_id"] for r in published[-1]} == {str(newcomer)}
+    assert len(simulation.meters) == 2
