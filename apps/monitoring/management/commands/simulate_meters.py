@@ -100,9 +100,19 @@ class Command(BaseCommand):
                 for device in selectors.devices_assigned()
             ]
 
+        connection = celery_app.connection_for_write()
+
         def send(batch):
+            # Fail fast when the broker is down: the publisher buffers and backs off itself.
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=2
+            )
             celery_app.send_task(
-                INGEST_READINGS, kwargs={"readings": batch}, queue=READINGS_QUEUE, retry=False
+                INGEST_READINGS,
+                kwargs={"readings": batch},
+                queue=READINGS_QUEUE,
+                retry=False,
+                connection=connection,
             )
 
         publisher = Publisher(send=send, stderr=self.stderr)
@@ -126,6 +136,7 @@ class Command(BaseCommand):
             simulation.stopping = True
             self.stderr.write("stopping: sending what is buffered (5 s at most)")
         publisher.drain(timeout=5)
+        connection.release()
         self.stdout.write(
             f"sent {publisher.sent_readings} readings in {publisher.sent_batches} batches; "
             f"{publisher.buffered_readings} readings not sent"
