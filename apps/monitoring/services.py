@@ -116,7 +116,7 @@ _RECOMPUTE_HOURS = """
         RETURNING device_id, hour_start, kwh
     )
     INSERT INTO monitoring_alert (device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at)
-    SELECT c.device_id, b.owner_id, c.hour_start, c.kwh, b.max_hourly_kwh, now()
+    SELECT c.device_id, b.owner_id, c.hour_start, c.kwh, b.max_hourly_kwh, clock_timestamp()
     FROM changed c JOIN bounds b ON b.device_id = c.device_id
     WHERE c.kwh > b.max_hourly_kwh
     ON CONFLICT (device_id, hour_start) DO NOTHING
