@@ -10,7 +10,6 @@ import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 
@@ -18,18 +17,26 @@ from .models import QuarantineReason
 from .selectors import DeviceInfo, device_infos
 
 # The largest value the numeric(20, 8) column holds, with a margin.
-MAX_VALUE = Decimal("1e11")
+MAX_VALUE = 1e11
 # Epoch milliseconds before 2000 are almost certainly seconds sent by mistake.
 MIN_EPOCH_MS = 946_684_800_000
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
 class ParsedReading:
     device_id: uuid.UUID
-    timestamp: dt.datetime
-    value: Decimal
+    # Microseconds since the epoch (UTC): exact, and cheap to pass to PostgreSQL in bulk.
+    micros: int
+    # The value as decimal text, exactly as sent (PostgreSQL's numeric(20, 8) rounds it).
+    value: str
     # The reading as it arrived, passed on unchanged when the HTTP endpoint enqueues it.
     payload: dict = field(compare=False, repr=False, default_factory=dict)
+
+    @property
+    def timestamp(self) -> dt.datetime:
+        return EPOCH + self.micros * MICROSECOND
 
 
 @dataclass(frozen=True)
@@ -59,16 +66,16 @@ class InvalidReading(ValueError):
         self.detail = detail
 
 
-def _parse_timestamp(raw) -> dt.datetime:
-    if isinstance(raw, bool):
-        raise InvalidReading(QuarantineReason.MALFORMED, "timestamp must be epoch ms or ISO 8601")
-    if isinstance(raw, int | float):
+def _parse_timestamp(raw) -> int:
+    """Microseconds since the epoch from epoch milliseconds or ISO 8601 with an offset."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if raw < MIN_EPOCH_MS:
+            raise InvalidReading(QuarantineReason.MALFORMED, "timestamp is not epoch milliseconds")
+        return raw * 1000
+    if isinstance(raw, float):
         if not math.isfinite(raw) or raw < MIN_EPOCH_MS:
             raise InvalidReading(QuarantineReason.MALFORMED, "timestamp is not epoch milliseconds")
-        try:
-            return dt.datetime.fromtimestamp(raw / 1000, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError) as error:
-            raise InvalidReading(QuarantineReason.MALFORMED, f"timestamp: {error}") from error
+        return round(raw * 1000)
     if isinstance(raw, str):
         try:
             parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -76,45 +83,80 @@ def _parse_timestamp(raw) -> dt.datetime:
             raise InvalidReading(QuarantineReason.MALFORMED, "timestamp is not ISO 8601") from error
         if parsed.tzinfo is None:
             raise InvalidReading(QuarantineReason.MALFORMED, "timestamp has no UTC offset")
-        return parsed.astimezone(dt.UTC)
+        return (parsed - EPOCH) // MICROSECOND
     raise InvalidReading(QuarantineReason.MALFORMED, "timestamp must be epoch ms or ISO 8601")
 
 
-def _parse_value(raw) -> Decimal:
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+def _parse_value(raw) -> str:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number, text = raw, str(raw)
+    elif isinstance(raw, float | str):
+        try:
+            number = float(raw)
+        except ValueError as error:
+            raise InvalidReading(QuarantineReason.MALFORMED, "not a number") from error
+        # repr of a float is its shortest exact form: 10.23553823 stays 10.23553823.
+        text = repr(number)
+    else:
         raise InvalidReading(QuarantineReason.MALFORMED, "measurement_value must be a number")
-    try:
-        # str() of a float is its shortest exact repr: 10.23553823 stays 10.23553823.
-        value = Decimal(str(raw))
-    except InvalidOperation as error:
-        raise InvalidReading(QuarantineReason.MALFORMED, "not a number") from error
-    if not value.is_finite():
+    if not math.isfinite(number):
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is not finite")
-    if value < 0:
+    if number < 0:
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is negative")
-    if value >= MAX_VALUE:
+    if number >= MAX_VALUE:
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is too large")
-    return value.quantize(Decimal("1e-8"))
+    return text
 
 
-def reading_parse(raw, *, now: dt.datetime) -> ParsedReading:
-    """One reading's own checks (not the device's); raises InvalidReading with a reason."""
+@dataclass(frozen=True)
+class Window:
+    """The accepted timestamps, in microseconds since the epoch."""
+
+    earliest: int
+    latest: int
+
+    @classmethod
+    def around(cls, now: dt.datetime) -> "Window":
+        future = dt.timedelta(seconds=settings.MONITORING_MAX_FUTURE_SECONDS)
+        age = dt.timedelta(days=settings.MONITORING_MAX_READING_AGE_DAYS)
+        return cls(
+            earliest=(now - age - EPOCH) // MICROSECOND,
+            latest=(now + future - EPOCH) // MICROSECOND,
+        )
+
+
+def reading_parse(raw, *, window: Window, device_ids: dict | None = None) -> ParsedReading:
+    """One reading's own checks (not the device's); raises InvalidReading with a reason.
+
+    `device_ids` caches parsed ids within a batch (a batch repeats few devices many times).
+    """
     if not isinstance(raw, dict):
         raise InvalidReading(QuarantineReason.MALFORMED, "a reading must be a JSON object")
-    missing = [key for key in ("timestamp", "device_id", "measurement_value") if key not in raw]
-    if missing:
-        raise InvalidReading(QuarantineReason.MALFORMED, f"missing {', '.join(missing)}")
     try:
-        device_id = uuid.UUID(str(raw["device_id"]))
-    except ValueError as error:
-        raise InvalidReading(QuarantineReason.MALFORMED, "device_id is not a UUID") from error
-    timestamp = _parse_timestamp(raw["timestamp"])
-    value = _parse_value(raw["measurement_value"])
-    if timestamp > now + dt.timedelta(seconds=settings.MONITORING_MAX_FUTURE_SECONDS):
+        raw_device, raw_timestamp, raw_value = (
+            raw["device_id"],
+            raw["timestamp"],
+            raw["measurement_value"],
+        )
+    except KeyError:
+        missing = [key for key in ("timestamp", "device_id", "measurement_value") if key not in raw]
+        raise InvalidReading(QuarantineReason.MALFORMED, f"missing {', '.join(missing)}") from None
+    device_ids = {} if device_ids is None else device_ids
+    device_id = device_ids.get(raw_device) if isinstance(raw_device, str) else None
+    if device_id is None:
+        try:
+            device_id = uuid.UUID(str(raw_device))
+        except ValueError as error:
+            raise InvalidReading(QuarantineReason.MALFORMED, "device_id is not a UUID") from error
+        if isinstance(raw_device, str):
+            device_ids[raw_device] = device_id
+    micros = _parse_timestamp(raw_timestamp)
+    value = _parse_value(raw_value)
+    if micros > window.latest:
         raise InvalidReading(QuarantineReason.FUTURE_TIMESTAMP, "timestamp is in the future")
-    if timestamp < now - dt.timedelta(days=settings.MONITORING_MAX_READING_AGE_DAYS):
+    if micros < window.earliest:
         raise InvalidReading(QuarantineReason.TOO_OLD, "timestamp is older than accepted")
-    return ParsedReading(device_id=device_id, timestamp=timestamp, value=value, payload=raw)
+    return ParsedReading(device_id=device_id, micros=micros, value=value, payload=raw)
 
 
 def readings_validate(
@@ -126,9 +168,10 @@ def readings_validate(
     """
     result = Validated()
     parsed: list[tuple[object, ParsedReading]] = []
+    window, device_ids = Window.around(now), {}
     for raw in raw_readings:
         try:
-            parsed.append((raw, reading_parse(raw, now=now)))
+            parsed.append((raw, reading_parse(raw, window=window, device_ids=device_ids)))
         except InvalidReading as error:
             result.rejections.append(Rejection(raw, error.reason, error.detail))
     result.devices = device_infos(device_ids={reading.device_id for _, reading in parsed})
