@@ -10,6 +10,7 @@ import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -24,15 +25,16 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
 
 
-@dataclass(frozen=True)
-class ParsedReading:
+class ParsedReading(NamedTuple):
+    """A valid reading (a tuple: a batch makes thousands of them)."""
+
     device_id: uuid.UUID
     # Microseconds since the epoch (UTC): exact, and cheap to pass to PostgreSQL in bulk.
     micros: int
     # The value as decimal text, exactly as sent (PostgreSQL's numeric(20, 8) rounds it).
     value: str
     # The reading as it arrived, passed on unchanged when the HTTP endpoint enqueues it.
-    payload: dict = field(compare=False, repr=False, default_factory=dict)
+    payload: dict | None = None
 
     @property
     def timestamp(self) -> dt.datetime:
@@ -156,7 +158,7 @@ def reading_parse(raw, *, window: Window, device_ids: dict | None = None) -> Par
         raise InvalidReading(QuarantineReason.FUTURE_TIMESTAMP, "timestamp is in the future")
     if micros < window.earliest:
         raise InvalidReading(QuarantineReason.TOO_OLD, "timestamp is older than accepted")
-    return ParsedReading(device_id=device_id, micros=micros, value=value, payload=raw)
+    return ParsedReading(device_id, micros, value, raw)
 
 
 def readings_validate(
