@@ -31,8 +31,8 @@ class ParsedReading(NamedTuple):
     device_id: uuid.UUID
     # Microseconds since the epoch (UTC): exact, and cheap to pass to PostgreSQL in bulk.
     micros: int
-    # The value as decimal text, exactly as sent (PostgreSQL's numeric(20, 8) rounds it).
-    value: str
+    # The value as sent (numeric text if it came as a string); numeric(20, 8) rounds it.
+    value: int | float | str
     # The reading as it arrived, passed on unchanged when the HTTP endpoint enqueues it.
     payload: dict | None = None
 
@@ -89,16 +89,19 @@ def _parse_timestamp(raw) -> int:
     raise InvalidReading(QuarantineReason.MALFORMED, "timestamp must be epoch ms or ISO 8601")
 
 
-def _parse_value(raw) -> str:
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        number, text = raw, str(raw)
-    elif isinstance(raw, float | str):
+def _parse_value(raw) -> int | float | str:
+    """The value as JSON will carry it to PostgreSQL: an int, a float (its repr is the shortest
+    exact form: 10.23553823 stays 10.23553823), or a numeric string made canonical."""
+    if isinstance(raw, bool):
+        raise InvalidReading(QuarantineReason.MALFORMED, "measurement_value must be a number")
+    if isinstance(raw, int | float):
+        number = value = raw
+    elif isinstance(raw, str):
         try:
             number = float(raw)
         except ValueError as error:
             raise InvalidReading(QuarantineReason.MALFORMED, "not a number") from error
-        # repr of a float is its shortest exact form: 10.23553823 stays 10.23553823.
-        text = repr(number)
+        value = repr(number)  # "1_000" or " 7 " are fine for Python, not for PostgreSQL
     else:
         raise InvalidReading(QuarantineReason.MALFORMED, "measurement_value must be a number")
     if not math.isfinite(number):
@@ -107,7 +110,7 @@ def _parse_value(raw) -> str:
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is negative")
     if number >= MAX_VALUE:
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is too large")
-    return text
+    return value
 
 
 @dataclass(frozen=True)
