@@ -52,6 +52,13 @@ def parse_args():
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="publish at this many readings/s (0: as fast as possible, which measures "
+        "throughput; a rate below it measures latency without a backlog)",
+    )
     return parser.parse_args()
 
 
@@ -282,7 +289,9 @@ def main() -> None:
 
         published_at = []
         began = time.time()
-        for batch in batches:
+        for number, batch in enumerate(batches):
+            if args.rate:
+                time.sleep(max(0.0, began + number * args.batch_size / args.rate - time.time()))
             published_at.append(time.time())
             app.send_task(INGEST_READINGS, kwargs={"readings": batch}, queue="readings")
         publish_seconds = time.time() - began

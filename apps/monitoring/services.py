@@ -158,14 +158,17 @@ def readings_quarantine(*, rejections: list[Rejection]) -> None:
     )
 
 
-def _jsonable(payload):
-    """The payload as JSON can store it (a float NaN or Infinity becomes its string)."""
+def _jsonable(payload, depth: int = 0):
+    """The payload as JSON can store it: a float NaN or Infinity becomes its string, and
+    nesting deeper than any reading is cut (it would overflow the JSON encoder's recursion)."""
+    if depth > 16:
+        return "<nested too deep>"
     if isinstance(payload, float) and not math.isfinite(payload):
         return str(payload)
     if isinstance(payload, dict):
-        return {str(key): _jsonable(value) for key, value in payload.items()}
+        return {str(key): _jsonable(value, depth + 1) for key, value in payload.items()}
     if isinstance(payload, list):
-        return [_jsonable(value) for value in payload]
+        return [_jsonable(value, depth + 1) for value in payload]
     return payload
 
 

@@ -137,3 +137,15 @@ def test_epoch_milliseconds_and_iso_timestamps_are_the_same_instant(day):
         ]
     )
     assert (result.stored, result.duplicates) == (1, 1)
+
+
+def test_values_sent_as_numeric_strings_count_like_numbers(day):
+    device = make_device()
+    result = readings_ingest(
+        raw_readings=[
+            reading(device, day + 10 * H, "1_000"),
+            reading(device, day + 10 * H + 30 * M, " 1004.5 "),
+        ]
+    )
+    assert result.stored == 2
+    assert hourly(device) == {day + 10 * H: Decimal("4.5")}

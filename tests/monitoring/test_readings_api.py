@@ -115,3 +115,21 @@ def test_too_many_readings_in_one_request_is_a_413(api_admin, settings):
     settings.MONITORING_HTTP_MAX_READINGS = 2
     response = api_admin.post(URL, [{}, {}, {}], format="json")
     assert response.status_code == 413
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(api_admin):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_admin.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_a_deeply_nested_reading_is_quarantined_not_a_500(api_admin):
+    nested = "[" * 500 + "]" * 500
+    response = api_admin.post(URL, f"[{nested}]", content_type="application/json")
+    assert response.status_code == 202
+    assert response.json()["reasons"] == {"malformed": 1}
+
+
+def test_invalid_utf8_is_a_400(api_admin):
+    response = api_admin.post(URL, b"[\xff\xfe]", content_type="application/json")
+    assert response.status_code == 400

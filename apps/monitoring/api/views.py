@@ -90,6 +90,8 @@ class ReadingsIngestApi(APIView):
             readings = json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise exceptions.ParseError(f"Malformed JSON: {error}") from error
+        except RecursionError as error:
+            raise exceptions.ParseError("Malformed JSON: nested too deeply.") from error
         if not isinstance(readings, list):
             raise exceptions.ParseError("The body must be a JSON list of readings.")
         most = settings.MONITORING_HTTP_MAX_READINGS
