@@ -1,6 +1,7 @@
 """End-to-end ingestion benchmark (not a test): broker -> real workers -> hourly table -> alerts.
 
-    .venv/bin/python bench/ingest.py --readings 200000 --devices 100 --batch-size 2000
+    .venv/bin/python bench/ingest.py    # 300,000 readings, 100 meters, batches of 5000
+    .venv/bin/python bench/ingest.py --batch-size 1000 --rate 10000    # latency, no backlog
 
 Creates its own database (ems_bench_monitoring, dropped at the end unless --keep) and uses its
 own Redis database (--redis, default db 15), so it touches nobody's data. It publishes the
@@ -34,9 +35,9 @@ MAX_HOURLY_KWH = Decimal("1.0")
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--readings", type=int, default=200_000)
+    parser.add_argument("--readings", type=int, default=300_000)
     parser.add_argument("--devices", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument(
         "--group",
         type=int,
@@ -44,9 +45,9 @@ def parse_args():
         help="meters per batch (a gateway's meters; batches of different groups interleave); "
         "0: every meter in every batch",
     )
-    parser.add_argument("--workers", type=int, default=1, help="worker processes")
-    parser.add_argument("--concurrency", type=int, default=2, help="pool size per worker")
-    parser.add_argument("--pool", default="prefork", choices=["prefork", "solo"])
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--concurrency", type=int, default=1, help="pool size per worker")
+    parser.add_argument("--pool", default="solo", choices=["prefork", "solo"])
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="ems_bench_monitoring")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
