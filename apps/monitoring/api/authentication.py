@@ -3,6 +3,7 @@
 import hashlib
 from dataclasses import dataclass
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -38,3 +39,18 @@ class DeviceTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return "Device"
+
+
+class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    """Shows the device token in the OpenAPI schema (/api/docs/)."""
+
+    target_class = "apps.monitoring.api.authentication.DeviceTokenAuthentication"
+    name = "deviceToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Device <ingestion token>`: a meter posting its own readings.",
+        }

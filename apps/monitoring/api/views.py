@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -167,8 +168,11 @@ class ConsumptionApi(APIView):
 
     @extend_schema(
         parameters=[
-            FilterSerializer,
-            OpenApiParameter("from", str, description="First local date (reports)"),
+            OpenApiParameter("date", OpenApiTypes.DATE, description="A local day: its hours"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Report: first local day"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Report: last local day"),
+            OpenApiParameter("bucket", str, enum=list(MAX_BUCKETS), description="Report buckets"),
+            OpenApiParameter("tz", str, description="IANA time zone (default: the token's)"),
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
         responses={200: dict},
