@@ -114,6 +114,7 @@ class QuarantineReason(models.TextChoices):
     WRONG_DEVICE = "wrong_device", "A device token posting for another device"
     REDELIVERY_LIMIT = "redelivery_limit", "The batch was delivered too many times"
     DATABASE_ERROR = "database_error", "The database kept failing for this batch"
+    PROCESSING_ERROR = "processing_error", "An unexpected error while ingesting the batch"
 
 
 class QuarantinedReading(models.Model):

@@ -89,6 +89,11 @@ def ingest_readings(self, readings: list) -> dict:
             _quarantine_whole(readings, QuarantineReason.DATABASE_ERROR, str(error)[:500])
             return {"quarantined": len(readings)}
         raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
+    except Exception as error:
+        # A bug, not bad input (validation catches that): keep the batch rather than lose it.
+        logger.exception("batch %s failed; quarantined whole", self.request.id)
+        _quarantine_whole(readings, QuarantineReason.PROCESSING_ERROR, repr(error)[:500])
+        return {"quarantined": len(readings)}
     return {
         "stored": result.stored,
         "duplicates": result.duplicates,

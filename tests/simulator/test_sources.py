@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import itertools
+import time
 import uuid
 
 import pytest
@@ -109,3 +110,31 @@ def test_a_device_assigned_while_running_gets_its_backfill_then_live_readings():
     assert sum(map(len, published)) == 24
     assert {r["device_id"] for r in published[-1]} == {str(newcomer)}
     assert len(simulation.meters) == 2
+
+
+def test_live_mode_publishes_consecutive_steps_at_the_chosen_speed():
+    import threading
+
+    from simulator.runner import Simulation
+
+    published = []
+    device = uuid.uuid4()
+    simulation = Simulation(
+        meters=lambda: [
+            SimulatedMeter(device_id=device, source=LoadProfile(device_id=device, max_hourly_kwh=1))
+        ],
+        publisher=Publisher(send=published.append),
+        interval=dt.timedelta(minutes=10),
+        speed=60 * 60,  # an hour per second: a reading every 1/6 s
+    )
+    runner = threading.Thread(target=simulation.live, kwargs={"start": MONDAY})
+    runner.start()
+    deadline = time.monotonic() + 5
+    while sum(map(len, published)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    simulation.stopping = True
+    runner.join(timeout=5)
+    stamps = [reading["timestamp"] for batch in published for reading in batch]
+    assert len(stamps) >= 4
+    assert stamps[0] == int((MONDAY + dt.timedelta(minutes=10)).timestamp() * 1000)
+    assert all(b - a == 600_000 for a, b in itertools.pairwise(stamps))
