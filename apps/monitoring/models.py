@@ -125,9 +125,18 @@ class QuarantinedReading(models.Model):
     reason = models.CharField(max_length=32, choices=QuarantineReason.choices, db_index=True)
     detail = models.CharField(max_length=500, blank=True)
     received_at = models.DateTimeField(db_index=True)
+    # The Celery task id of the batch and the reading's place in it (null for HTTP rejects):
+    # a redelivered batch does not quarantine the same reading twice.
+    batch_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULLs never collide
+    position = models.IntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "monitoring_quarantined_reading"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch_id", "position"], name="quarantine_batch_position"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.detail}"

@@ -142,19 +142,27 @@ def _lock_key(device_id: uuid.UUID) -> int:
     return int.from_bytes(device_id.bytes[:8], "big", signed=True)
 
 
-def readings_quarantine(*, rejections: list[Rejection]) -> None:
-    """Keep what could not be ingested, with its raw payload and the reason (one INSERT)."""
+def readings_quarantine(*, rejections: list[Rejection], batch_id: str | None = None) -> None:
+    """Keep what could not be ingested, with its raw payload and the reason (one INSERT).
+
+    With a `batch_id`, a reading already quarantined from that batch is not kept twice.
+    """
     if not rejections:
         return
     now = timezone.now()
     QuarantinedReading.objects.using("monitoring").bulk_create(
-        QuarantinedReading(
-            payload=_jsonable(rejection.payload),
-            reason=rejection.reason,
-            detail=rejection.detail[:500],
-            received_at=now,
-        )
-        for rejection in rejections
+        (
+            QuarantinedReading(
+                payload=_jsonable(rejection.payload),
+                reason=rejection.reason,
+                detail=rejection.detail[:500],
+                received_at=now,
+                batch_id=batch_id,
+                position=rejection.position if batch_id else None,
+            )
+            for rejection in rejections
+        ),
+        ignore_conflicts=True,
     )
 
 
@@ -209,7 +217,9 @@ def readings_publish(*, readings: list[dict]) -> None:
     celery_app.send_task(INGEST_READINGS, kwargs={"readings": readings}, queue=READINGS_QUEUE)
 
 
-def readings_ingest(*, raw_readings: list, now: dt.datetime | None = None) -> IngestResult:
+def readings_ingest(
+    *, raw_readings: list, now: dt.datetime | None = None, batch_id: str | None = None
+) -> IngestResult:
     """Validate, store and aggregate one batch in one transaction; returns what happened.
 
     Idempotent: a redelivered batch inserts nothing new and changes no total, so a batch
@@ -218,7 +228,7 @@ def readings_ingest(*, raw_readings: list, now: dt.datetime | None = None) -> In
     validated = readings_validate(raw_readings=raw_readings, now=now or timezone.now())
     result = IngestResult(rejected=len(validated.rejections), reasons=validated.reasons)
     with transaction.atomic(using="monitoring"):
-        readings_quarantine(rejections=validated.rejections)
+        readings_quarantine(rejections=validated.rejections, batch_id=batch_id)
         if validated.readings:
             result.stored, result.alerts = _store_and_aggregate(validated.readings)
         result.duplicates = len(validated.readings) - result.stored

@@ -59,10 +59,14 @@ def _count_delivery(task_id: str, attempt: int) -> int:
     return int(count)
 
 
-def _quarantine_whole(readings: list, reason: str, detail: str) -> None:
+def _quarantine_whole(readings: list, reason: str, detail: str, batch_id: str | None) -> None:
     try:
         services.readings_quarantine(
-            rejections=[Rejection(reading, reason, detail) for reading in readings]
+            rejections=[
+                Rejection(reading, reason, detail, position)
+                for position, reading in enumerate(readings)
+            ],
+            batch_id=batch_id,
         )
     except Exception:
         # Nowhere left to keep it: the log line carries the payload for a manual replay.
@@ -79,20 +83,27 @@ def ingest_readings(self, readings: list) -> dict:
     if deliveries > settings.MONITORING_MAX_DELIVERIES:
         logger.error("batch %s delivered %s times: quarantined", self.request.id, deliveries)
         _quarantine_whole(
-            readings, QuarantineReason.REDELIVERY_LIMIT, f"delivered {deliveries} times"
+            readings,
+            QuarantineReason.REDELIVERY_LIMIT,
+            f"delivered {deliveries} times",
+            self.request.id,
         )
         return {"quarantined": len(readings)}
     try:
-        result = services.readings_ingest(raw_readings=readings)
+        result = services.readings_ingest(raw_readings=readings, batch_id=self.request.id)
     except (OperationalError, InterfaceError) as error:
         if self.request.retries >= DATABASE_RETRIES:
-            _quarantine_whole(readings, QuarantineReason.DATABASE_ERROR, str(error)[:500])
+            _quarantine_whole(
+                readings, QuarantineReason.DATABASE_ERROR, str(error)[:500], self.request.id
+            )
             return {"quarantined": len(readings)}
         raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
     except Exception as error:
         # A bug, not bad input (validation catches that): keep the batch rather than lose it.
         logger.exception("batch %s failed; quarantined whole", self.request.id)
-        _quarantine_whole(readings, QuarantineReason.PROCESSING_ERROR, repr(error)[:500])
+        _quarantine_whole(
+            readings, QuarantineReason.PROCESSING_ERROR, repr(error)[:500], self.request.id
+        )
         return {"quarantined": len(readings)}
     return {
         "stored": result.stored,

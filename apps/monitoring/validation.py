@@ -46,6 +46,8 @@ class Rejection:
     payload: object
     reason: str
     detail: str
+    # The reading's place in its batch: with the batch's id, it makes quarantining idempotent.
+    position: int | None = None
 
 
 @dataclass
@@ -172,28 +174,26 @@ def readings_validate(
     `only_device_id` is set when a device's own token posts: any other device is refused.
     """
     result = Validated()
-    parsed: list[tuple[object, ParsedReading]] = []
+    parsed: list[tuple[int, object, ParsedReading]] = []
     window, device_ids = Window.around(now), {}
-    for raw in raw_readings:
+    for position, raw in enumerate(raw_readings):
         try:
-            parsed.append((raw, reading_parse(raw, window=window, device_ids=device_ids)))
+            reading = reading_parse(raw, window=window, device_ids=device_ids)
         except InvalidReading as error:
-            result.rejections.append(Rejection(raw, error.reason, error.detail))
-    result.devices = device_infos(device_ids={reading.device_id for _, reading in parsed})
-    for raw, reading in parsed:
+            result.rejections.append(Rejection(raw, error.reason, error.detail, position))
+        else:
+            parsed.append((position, raw, reading))
+    result.devices = device_infos(device_ids={reading.device_id for _, _, reading in parsed})
+    for position, raw, reading in parsed:
         device = result.devices.get(reading.device_id)
         if only_device_id is not None and reading.device_id != only_device_id:
-            result.rejections.append(
-                Rejection(raw, QuarantineReason.WRONG_DEVICE, "this token is for another device")
-            )
+            reason, detail = QuarantineReason.WRONG_DEVICE, "this token is for another device"
         elif device is None:
-            result.rejections.append(
-                Rejection(raw, QuarantineReason.UNKNOWN_DEVICE, "no such device")
-            )
+            reason, detail = QuarantineReason.UNKNOWN_DEVICE, "no such device"
         elif device.deleted:
-            result.rejections.append(
-                Rejection(raw, QuarantineReason.DELETED_DEVICE, "the device was deleted")
-            )
+            reason, detail = QuarantineReason.DELETED_DEVICE, "the device was deleted"
         else:
             result.readings.append(reading)
+            continue
+        result.rejections.append(Rejection(raw, reason, detail, position))
     return result

@@ -57,3 +57,12 @@ def test_the_raw_payload_is_kept_with_the_reason_and_detail(day):
     assert kept.payload == payload
     assert kept.reason == "malformed"
     assert "epoch" in kept.detail
+
+
+def test_a_redelivered_batch_does_not_quarantine_the_same_reading_twice(day):
+    device = make_device()
+    batch = [reading(device, day, 1), {"device_id": "nope"}, reading(uuid.uuid4(), day, 1)]
+    readings_ingest(raw_readings=batch, batch_id="task-1")
+    readings_ingest(raw_readings=batch, batch_id="task-1")
+    readings_ingest(raw_readings=batch, batch_id="task-2")
+    assert quarantine_counts() == {"malformed": 2, "unknown_device": 2}
