@@ -1,5 +1,6 @@
-"""Monitoring's own data: its projection of devices (more models: readings, hourly, alerts)."""
+"""Monitoring's own data: projection of devices, raw readings, hourly consumption, alerts."""
 
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 
 
@@ -32,3 +33,110 @@ class DeviceProjection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description or self.id} (v{self.version})"
+
+
+class Reading(models.Model):
+    """A raw reading as the meter sent it: unique per device and timestamp (duplicates ignored).
+
+    Raw readings are kept for a retention period (MONITORING_RAW_RETENTION_DAYS); hourly
+    consumption is derived from them and kept for ever.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # The device's id in the devices database: a plain column, no foreign key across databases.
+    device_id = models.UUIDField()
+    timestamp = models.DateTimeField()
+    # kWh: the cumulative index for index meters, the interval's energy for interval meters.
+    value = models.DecimalField(max_digits=20, decimal_places=8)
+
+    class Meta:
+        db_table = "monitoring_reading"
+        constraints = [
+            models.UniqueConstraint(fields=["device_id", "timestamp"], name="reading_device_time")
+        ]
+        indexes = [
+            # Retention deletes by age across all devices; BRIN is tiny on an append-mostly table.
+            BrinIndex(fields=["timestamp"], name="reading_timestamp_brin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.timestamp.isoformat()} {self.value}"
+
+
+class HourlyConsumption(models.Model):
+    """The energy a device used in one UTC hour, a pure function of its stored readings."""
+
+    id = models.BigAutoField(primary_key=True)
+    device_id = models.UUIDField()
+    hour_start = models.DateTimeField()
+    kwh = models.DecimalField(max_digits=20, decimal_places=8)
+
+    class Meta:
+        db_table = "monitoring_hourly_consumption"
+        constraints = [
+            models.UniqueConstraint(fields=["device_id", "hour_start"], name="hourly_device_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.hour_start.isoformat()} {self.kwh} kWh"
+
+
+class Alert(models.Model):
+    """A device used more than its maximum hourly energy in one hour; at most one per hour."""
+
+    id = models.BigAutoField(primary_key=True)
+    device_id = models.UUIDField()
+    # The device's owner when the alert was raised: the person it was sent to and who sees it.
+    owner_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    hour_start = models.DateTimeField()
+    kwh = models.DecimalField(max_digits=20, decimal_places=8)
+    max_hourly_kwh = models.DecimalField(max_digits=12, decimal_places=3)
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "monitoring_alert"
+        constraints = [
+            models.UniqueConstraint(fields=["device_id", "hour_start"], name="alert_device_hour")
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.device_id} {self.hour_start.isoformat()} {self.kwh} kWh"
+
+
+class QuarantineReason(models.TextChoices):
+    MALFORMED = "malformed", "Not a reading (missing or unparsable field)"
+    UNKNOWN_DEVICE = "unknown_device", "No such device in the projection"
+    DELETED_DEVICE = "deleted_device", "The device was deleted"
+    INVALID_VALUE = "invalid_value", "Value not finite, negative or out of range"
+    FUTURE_TIMESTAMP = "future_timestamp", "Timestamp too far in the future"
+    TOO_OLD = "too_old", "Timestamp older than the accepted age"
+    WRONG_DEVICE = "wrong_device", "A device token posting for another device"
+    REDELIVERY_LIMIT = "redelivery_limit", "The batch was delivered too many times"
+    DATABASE_ERROR = "database_error", "The database kept failing for this batch"
+    PROCESSING_ERROR = "processing_error", "An unexpected error while ingesting the batch"
+
+
+class QuarantinedReading(models.Model):
+    """Input that was not turned into a reading, kept with its raw payload and why."""
+
+    id = models.BigAutoField(primary_key=True)
+    payload = models.JSONField()
+    reason = models.CharField(max_length=32, choices=QuarantineReason.choices, db_index=True)
+    detail = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    # The Celery task id of the batch and the reading's place in it (null for HTTP rejects):
+    # a redelivered batch does not quarantine the same reading twice.
+    batch_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULLs never collide
+    position = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "monitoring_quarantined_reading"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch_id", "position"], name="quarantine_batch_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}"

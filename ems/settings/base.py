@@ -292,3 +292,25 @@ EMS_WS_RATE_PER_SECOND = env.float("EMS_WS_RATE_PER_SECOND", default=5.0)
 # A socket ticket (POST /api/ws-ticket/) is single-use and valid this many seconds.
 EMS_WS_TICKET_SECONDS = env.int("EMS_WS_TICKET_SECONDS", default=30)
 EMS_CHAT_MESSAGE_MAX_LENGTH = 4000
+
+# --- monitoring -------------------------------------------------------------------------------
+# See docs/monitoring.md. Readings older than MONITORING_MAX_READING_AGE_DAYS are quarantined
+# (kept below the retention so a late reading still finds its stored predecessor).
+MONITORING_RAW_RETENTION_DAYS = env.int("MONITORING_RAW_RETENTION_DAYS", default=90)
+MONITORING_MAX_READING_AGE_DAYS = env.int("MONITORING_MAX_READING_AGE_DAYS", default=60)
+MONITORING_MAX_FUTURE_SECONDS = env.int("MONITORING_MAX_FUTURE_SECONDS", default=86400)
+# The interval of an interval meter's first reading (it has no predecessor to measure the gap).
+MONITORING_NOMINAL_INTERVAL_SECONDS = env.int("MONITORING_NOMINAL_INTERVAL_SECONDS", default=600)
+MONITORING_HTTP_MAX_READINGS = env.int("MONITORING_HTTP_MAX_READINGS", default=1000)
+MONITORING_HTTP_MAX_BODY_BYTES = env.int("MONITORING_HTTP_MAX_BODY_BYTES", default=256 * 1024)
+# A batch delivered more often than this (a worker dying on it each time) is quarantined whole.
+MONITORING_MAX_DELIVERIES = env.int("MONITORING_MAX_DELIVERIES", default=5)
+MONITORING_RETENTION_CHUNK = env.int("MONITORING_RETENTION_CHUNK", default=10000)
+# Reliability test only (tests/monitoring/test_worker_kill.py): a pg_sleep inside the batch's
+# transaction, so the test can SIGKILL the worker while a batch is half done. Always 0 otherwise.
+MONITORING_TEST_INGEST_DELAY_SECONDS = env.float("MONITORING_TEST_INGEST_DELAY_SECONDS", default=0)
+CELERY_BEAT_SCHEDULE["monitoring-raw-retention"] = {
+    "task": "monitoring.delete_old_readings",
+    "schedule": 3600.0,
+    "options": {"queue": "events"},
+}

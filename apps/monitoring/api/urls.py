@@ -1,3 +1,20 @@
-"""REST routes of this app, mounted under /api/ by ems/urls.py."""
+"""REST routes of this app, mounted under /api/ by ems/urls.py (before the devices app's)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("readings/", views.ReadingsIngestApi.as_view(), name="readings-ingest"),
+    path(
+        "devices/<uuid:device_id>/consumption/",
+        views.ConsumptionApi.as_view(),
+        name="device-consumption",
+    ),
+    path("alerts/", views.AlertListApi.as_view(), name="alert-list"),
+    path(
+        "alerts/<int:alert_id>/acknowledge/",
+        views.AlertAcknowledgeApi.as_view(),
+        name="alert-acknowledge",
+    ),
+]

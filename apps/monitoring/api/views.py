@@ -1,0 +1,308 @@
+"""HTTP interface of monitoring: ingestion, consumption reports, alerts. Views parse and call."""
+
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
+
+from ems.pagination import StandardPagination
+from ems.permissions import is_admin
+
+from .. import selectors, services
+from .authentication import DevicePrincipal, DeviceTokenAuthentication
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The readings could not be queued; try again later."
+    default_code = "broker_unavailable"
+
+
+class IsDeviceOrAdmin(BasePermission):
+    message = "Only a device's ingestion token or an administrator may post readings."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, DevicePrincipal) or is_admin(request.user)
+
+
+class ReadingsIngestApi(APIView):
+    # JWT first: its `Bearer` challenge makes an anonymous request a 401.
+    authentication_classes = [JWTStatelessUserAuthentication, DeviceTokenAuthentication]
+    permission_classes = [IsDeviceOrAdmin]
+    # The body is read and parsed here, to answer 413 and 400 precisely (never a 500).
+    parser_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        accepted = serializers.IntegerField()
+        rejected = serializers.IntegerField()
+        reasons = serializers.DictField(child=serializers.IntegerField())
+
+    @extend_schema(
+        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        responses={202: OutputSerializer},
+    )
+    def post(self, request):
+        readings = self._readings(request)
+        device = request.user.device if isinstance(request.user, DevicePrincipal) else None
+        try:
+            acceptance = services.readings_accept(
+                raw_readings=readings, only_device_id=device.id if device else None
+            )
+        except services.BrokerUnavailable as error:
+            raise ServiceUnavailable() from error
+        data = self.OutputSerializer(acceptance).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+    def _readings(self, request) -> list:
+        limit = settings.MONITORING_HTTP_MAX_BODY_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+        try:
+            body = request.body
+        except RequestDataTooBig as error:
+            raise PayloadTooLarge(f"The body may be at most {limit} bytes.") from error
+        if len(body) > limit:
+            raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+        try:
+            readings = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise exceptions.ParseError(f"Malformed JSON: {error}") from error
+        except RecursionError as error:
+            raise exceptions.ParseError("Malformed JSON: nested too deeply.") from error
+        if not isinstance(readings, list):
+            raise exceptions.ParseError("The body must be a JSON list of readings.")
+        most = settings.MONITORING_HTTP_MAX_READINGS
+        if len(readings) > most:
+            raise PayloadTooLarge(f"At most {most} readings per request.")
+        return readings
+
+
+MAX_BUCKETS = {"hour": 31 * 24 + 1, "day": 366, "month": 120}
+MAX_RANGE_TEXT = {"hour": "31 days", "day": "366 days", "month": "120 months"}
+
+
+def _timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise exceptions.ValidationError({"tz": [f"Unknown time zone {name!r}."]}) from error
+
+
+def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+class ConsumptionApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class FilterSerializer(serializers.Serializer):
+        date = serializers.DateField(required=False)
+        # `from` is a Python keyword: the field is renamed in validate().
+        from_ = serializers.DateField(required=False)
+        to = serializers.DateField(required=False)
+        bucket = serializers.ChoiceField(choices=list(MAX_BUCKETS), required=False)
+        tz = serializers.CharField(required=False, max_length=64)
+
+        def to_internal_value(self, data):
+            data = data.copy()
+            if "from" in data:
+                data["from_"] = data["from"]
+            return super().to_internal_value(data)
+
+        def validate(self, attrs):
+            if "date" in attrs:
+                if {"from_", "to"} & attrs.keys():
+                    raise serializers.ValidationError("Give either date or from and to, not both.")
+                return attrs
+            if not {"from_", "to"} <= attrs.keys():
+                raise serializers.ValidationError("Give date=YYYY-MM-DD, or from= and to=.")
+            if attrs["to"] < attrs["from_"]:
+                raise serializers.ValidationError({"to": ["to is before from."]})
+            return attrs
+
+    class BucketSerializer(serializers.Serializer):
+        start = serializers.DateTimeField()
+        kwh = serializers.FloatField()
+
+    def perform_content_negotiation(self, request, force=False):
+        # format=csv is answered with a plain CSV HttpResponse; its errors are still JSON.
+        if request.query_params.get("format") == "csv":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", OpenApiTypes.DATE, description="A local day: its hours"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Report: first local day"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Report: last local day"),
+            OpenApiParameter("bucket", str, enum=list(MAX_BUCKETS), description="Report buckets"),
+            OpenApiParameter("tz", str, description="IANA time zone (default: the token's)"),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request, device_id: uuid.UUID):
+        device = selectors.device_visible_to(device_id=device_id, user=request.user)
+        if device is None:
+            raise exceptions.NotFound("No such device.")
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = filters.validated_data
+        zone = _timezone(query.get("tz") or request.user.timezone or "UTC")
+        if "date" in query:
+            bucket, first, last = "hour", query["date"], query["date"]
+            start, end = first, first + dt.timedelta(days=1)
+        else:
+            bucket, first, last = query.get("bucket", "day"), query["from_"], query["to"]
+            start, end = first, last + dt.timedelta(days=1)
+            if bucket == "month":
+                start, end = _month_start(first), _next_month(last)
+            count = _months_between(start, end) if bucket == "month" else (end - start).days
+            count = count * 24 if bucket == "hour" else count
+            if count > MAX_BUCKETS[bucket]:
+                raise exceptions.ValidationError(
+                    {
+                        "to": [
+                            f"With bucket={bucket} the range may span at most "
+                            f"{MAX_RANGE_TEXT[bucket]}."
+                        ]
+                    }
+                )
+        rows = selectors.consumption_buckets(
+            device_id=device.id,
+            start=_local_midnight(start, zone),
+            end=_local_midnight(end, zone),
+            bucket=bucket,
+            timezone=zone,
+        )
+        buckets = [{"start": start.isoformat(), "kwh": float(kwh)} for start, kwh in rows]
+        total = float(sum(kwh for _, kwh in rows))
+        if request.query_params.get("format") == "csv":
+            return self._csv(device.id, first, last, bucket, zone, buckets, "date" in query)
+        body = {"device": str(device.id), "timezone": zone.key, "unit": "kWh"}
+        if "date" in query:
+            body |= {"date": first.isoformat(), "hours": buckets, "total": total}
+        else:
+            body |= {
+                "from": first.isoformat(),
+                "to": last.isoformat(),
+                "bucket": bucket,
+                "buckets": buckets,
+                "total": total,
+            }
+        return Response(body)
+
+    def _csv(self, device_id, first, last, bucket, zone, buckets, single_day) -> HttpResponse:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["start", "kwh"])
+        writer.writerows(
+            [bucket_row["start"], f"{bucket_row['kwh']:.8f}"] for bucket_row in buckets
+        )
+        span = first.isoformat() if single_day else f"{first.isoformat()}_{last.isoformat()}"
+        filename = f"consumption-{device_id}-{span}-{bucket}.csv"
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class AlertOutputSerializer(serializers.Serializer):
+    """The alert on the wire; also the `alert` of the channel-layer message."""
+
+    id = serializers.IntegerField()
+    device = serializers.UUIDField()
+    hour_start = serializers.DateTimeField()
+    kwh = serializers.FloatField()
+    max_hourly_kwh = serializers.FloatField()
+    created_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        return services.alert_payload(instance)
+
+
+def _since(value: str) -> dict:
+    if value.isdigit():
+        return {"since_id": int(value)}
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError as error:
+        raise exceptions.ValidationError(
+            {"since": ["Give an alert id or an ISO 8601 time with offset."]}
+        ) from error
+    if moment.tzinfo is None:
+        raise exceptions.ValidationError({"since": ["The time needs a UTC offset."]})
+    return {"since_time": moment}
+
+
+class AlertListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class FilterSerializer(serializers.Serializer):
+        device = serializers.UUIDField(required=False)
+        acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
+        since = serializers.CharField(required=False, max_length=64)
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: AlertOutputSerializer(many=True)})
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = filters.validated_data
+        since = _since(query["since"]) if query.get("since") else {}
+        alerts = selectors.alert_list(
+            user=request.user,
+            device_id=query.get("device"),
+            acknowledged=query.get("acknowledged"),
+            **since,
+        )
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(alerts, request, view=self)
+        return paginator.get_paginated_response(AlertOutputSerializer(page, many=True).data)
+
+
+class AlertAcknowledgeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: AlertOutputSerializer})
+    def post(self, request, alert_id: int):
+        alert = selectors.alert_get_visible(alert_id=alert_id, user=request.user)
+        if alert is None:
+            raise exceptions.NotFound("No such alert.")
+        alert = services.alert_acknowledge(alert=alert)
+        return Response(AlertOutputSerializer(alert).data)

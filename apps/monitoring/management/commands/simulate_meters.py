@@ -1,0 +1,143 @@
+"""Simulated meters publishing readings to the `readings` queue (see docs/monitoring.md)."""
+
+import datetime as dt
+import re
+import signal
+import uuid
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.monitoring import selectors
+from apps.monitoring.services import INGEST_READINGS
+from ems.celery import app as celery_app
+from ems.events import READINGS_QUEUE
+from simulator.meters import SimulatedMeter
+from simulator.publisher import Publisher
+from simulator.runner import Simulation
+from simulator.sources import CsvReplay, LoadProfile, csv_offset, read_index_csv
+
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def duration(text: str) -> dt.timedelta:
+    match = re.fullmatch(r"(\d+)([smhd])", text.strip())
+    if not match:
+        raise CommandError(f"{text!r} is not a duration like 30s, 10m, 2h or 30d")
+    return dt.timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+class Command(BaseCommand):
+    help = (
+        "Simulate smart meters: publish readings as Celery tasks on the readings queue. "
+        "Without --device, drives every assigned device of monitoring's projection."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--device",
+            action="append",
+            type=uuid.UUID,
+            default=[],
+            help="a device id (repeatable); then no database is read",
+        )
+        parser.add_argument(
+            "--max-kwh",
+            type=float,
+            default=1.0,
+            help="the limit assumed for --device meters (spikes exceed it)",
+        )
+        parser.add_argument(
+            "--meter-kind",
+            choices=["index", "interval"],
+            default="index",
+            help="the kind of the --device meters",
+        )
+        parser.add_argument("--csv", help="replay a file of index values, one per line")
+        parser.add_argument("--interval", type=duration, default=dt.timedelta(minutes=10))
+        parser.add_argument(
+            "--speed",
+            type=float,
+            default=1.0,
+            help="simulated seconds per real second in live mode",
+        )
+        parser.add_argument(
+            "--backfill",
+            type=duration,
+            default=None,
+            help="publish this much history first, e.g. 30d",
+        )
+        parser.add_argument("--no-live", action="store_true", help="stop after the backfill")
+        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--spike-probability", type=float, default=0.02)
+
+    def handle(self, *args, **options):
+        interval = options["interval"]
+        csv_values = read_index_csv(options["csv"]) if options["csv"] else None
+
+        def meter(device_id, max_kwh, kind):
+            if csv_values:
+                source = CsvReplay(
+                    values=csv_values,
+                    offset=csv_offset(device_id, len(csv_values)),
+                    step=interval,
+                )
+            else:
+                source = LoadProfile(
+                    device_id=device_id,
+                    max_hourly_kwh=max_kwh,
+                    spike_probability=options["spike_probability"],
+                )
+            return SimulatedMeter(device_id=device_id, source=source, meter_kind=kind)
+
+        def meters():
+            if options["device"]:
+                return [
+                    meter(device_id, options["max_kwh"], options["meter_kind"])
+                    for device_id in options["device"]
+                ]
+            return [
+                meter(device.id, float(device.max_hourly_kwh), device.meter_kind)
+                for device in selectors.devices_assigned()
+            ]
+
+        connection = celery_app.connection_for_write()
+
+        def send(batch):
+            # Fail fast when the broker is down: the publisher buffers and backs off itself.
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=2
+            )
+            celery_app.send_task(
+                INGEST_READINGS,
+                kwargs={"readings": batch},
+                queue=READINGS_QUEUE,
+                retry=False,
+                connection=connection,
+            )
+
+        publisher = Publisher(send=send, stderr=self.stderr)
+        simulation = Simulation(
+            meters=meters,
+            publisher=publisher,
+            interval=interval,
+            batch_size=options["batch_size"],
+            speed=options["speed"],
+        )
+        self.stderr.write(f"simulating {len(simulation.meters)} meters every {interval}")
+        # honcho and docker stop processes with SIGTERM: stop as cleanly as on Ctrl-C.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            last = dt.datetime.now(dt.UTC)
+            if options["backfill"]:
+                last = simulation.backfill(options["backfill"])
+            if not options["no_live"]:
+                simulation.live(start=last)
+        except KeyboardInterrupt:
+            simulation.stopping = True
+            self.stderr.write("stopping: sending what is buffered (5 s at most)")
+        publisher.drain(timeout=5)
+        connection.release()
+        self.stdout.write(
+            f"sent {publisher.sent_readings} readings in {publisher.sent_batches} batches; "
+            f"{publisher.buffered_readings} readings not sent"
+        )

@@ -1,0 +1,1 @@
+"""Simulated smart meters: load profiles and CSV replay, published as batches to the broker."""

@@ -1,0 +1,74 @@
+"""Fixtures of the monitoring tests: devices in monitoring's projection, readings builders."""
+
+import datetime as dt
+import gc
+import hashlib
+import itertools
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from apps.monitoring.models import HourlyConsumption
+from apps.monitoring.projection import device_projection_apply
+
+_versions = itertools.count(1)
+
+
+def make_device(
+    *,
+    owner_id: int | None = 1,
+    max_hourly_kwh: str = "1000",
+    meter_kind: str = "index",
+    token: str | None = None,
+    deleted: bool = False,
+    device_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """A device as the devices app's event would project it."""
+    device_id = device_id or uuid.uuid4()
+    device_projection_apply(
+        event={
+            "device_id": str(device_id),
+            "version": next(_versions),
+            "owner_id": owner_id,
+            "max_hourly_kwh": max_hourly_kwh,
+            "meter_kind": meter_kind,
+            "ingestion_token_hash": hashlib.sha256(token.encode()).hexdigest() if token else None,
+            "description": "test meter",
+            "deleted": deleted,
+        }
+    )
+    return device_id
+
+
+def reading(device_id, at: dt.datetime, value) -> dict:
+    return {"device_id": str(device_id), "timestamp": at.isoformat(), "measurement_value": value}
+
+
+def hourly(device_id) -> dict[dt.datetime, Decimal]:
+    rows = HourlyConsumption.objects.using("monitoring").filter(device_id=device_id)
+    return {row.hour_start: row.kwh for row in rows.order_by("hour_start")}
+
+
+def recent_day() -> dt.datetime:
+    """Midnight UTC a few days ago: inside the accepted age, not in the future."""
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - dt.timedelta(days=3)
+
+
+@pytest.fixture
+def day() -> dt.datetime:
+    return recent_day()
+
+
+def sensor_values(count: int) -> list[float]:
+    with open("/work/shared/data/sensor.csv") as lines:
+        return [float(line) for line, _ in zip(lines, range(count), strict=False)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_worker_thread_connections(django_db_setup):
+    """Collect the worker threads' (tests/workers.py) persistent database connections before
+    pytest-django drops the test databases, which it cannot while they are open."""
+    yield
+    gc.collect()

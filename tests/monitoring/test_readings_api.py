@@ -1,0 +1,135 @@
+"""POST /api/readings/: a device's token for its own readings, or an administrator; never a 500."""
+
+import datetime as dt
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps.monitoring.models import QuarantinedReading
+from ems.celery import app
+from ems.events import READINGS_QUEUE
+
+from .conftest import make_device, reading
+
+pytestmark = pytest.mark.django_db(databases=["default", "monitoring"])
+
+URL = "/api/readings/"
+
+
+@pytest.fixture
+def queue():
+    """The real readings queue in Redis, emptied before and read after the request."""
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(READINGS_QUEUE)
+
+    def queued_readings() -> list:
+        readings = []
+        with app.connection_for_write() as connection:
+            channel = connection.default_channel
+            while (message := channel.basic_get(READINGS_QUEUE, no_ack=True)) is not None:
+                _args, kwargs, _embed = message.decode()
+                readings += kwargs["readings"]
+        return readings
+
+    return queued_readings
+
+
+def device_client(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    return client
+
+
+def test_a_device_token_posts_its_own_readings_and_they_are_queued(day, queue):
+    device = make_device(token="meter-x-secret")
+    batch = [reading(device, day + dt.timedelta(minutes=10 * i), i) for i in range(3)]
+    response = device_client("meter-x-secret").post(URL, batch, format="json")
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 3, "rejected": 0, "reasons": {}}
+    assert queue() == batch
+
+
+def test_a_device_token_cannot_post_for_another_device(day, queue):
+    device_x = make_device(token="meter-x-secret")
+    device_y = make_device(token="meter-y-secret")
+    response = device_client("meter-x-secret").post(
+        URL, [reading(device_y, day, 1), reading(device_x, day, 1)], format="json"
+    )
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1, "rejected": 1, "reasons": {"wrong_device": 1}}
+    assert [r["device_id"] for r in queue()] == [str(device_x)]
+    assert QuarantinedReading.objects.using("monitoring").get().reason == "wrong_device"
+
+
+def test_an_unknown_device_token_is_refused(day):
+    response = device_client("no-such-token").post(URL, [], format="json")
+    assert response.status_code == 401
+
+
+def test_a_deleted_devices_token_is_refused(day):
+    make_device(token="old-secret", deleted=True)
+    assert device_client("old-secret").post(URL, [], format="json").status_code == 401
+
+
+def test_an_administrator_posts_for_any_device_and_bad_ones_are_counted(day, api_admin, queue):
+    device = make_device()
+    batch = [reading(device, day, 1), {"device_id": "x"}, reading(device, day, -4)]
+    response = api_admin.post(URL, batch, format="json")
+    assert response.status_code == 202
+    assert response.json() == {
+        "accepted": 1,
+        "rejected": 2,
+        "reasons": {"malformed": 1, "invalid_value": 1},
+    }
+    assert len(queue()) == 1
+
+
+def test_a_client_may_not_post_readings(api_a):
+    assert api_a.post(URL, [], format="json").status_code == 403
+
+
+def test_an_anonymous_caller_is_unauthorized(anonymous_api):
+    assert anonymous_api.post(URL, [], format="json").status_code == 401
+
+
+def test_malformed_json_is_a_400_with_a_detail(api_admin):
+    response = api_admin.post(URL, "[{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "Malformed JSON" in response.json()["detail"]
+
+
+def test_a_body_that_is_not_a_list_is_a_400(api_admin):
+    response = api_admin.post(URL, {"a": 1}, format="json")
+    assert response.status_code == 400
+
+
+def test_an_oversize_body_is_a_413_with_a_detail(api_admin, settings):
+    settings.MONITORING_HTTP_MAX_BODY_BYTES = 1000
+    response = api_admin.post(URL, json.dumps(["x" * 2000]), content_type="application/json")
+    assert response.status_code == 413
+    assert "at most 1000 bytes" in response.json()["detail"]
+
+
+def test_too_many_readings_in_one_request_is_a_413(api_admin, settings):
+    settings.MONITORING_HTTP_MAX_READINGS = 2
+    response = api_admin.post(URL, [{}, {}, {}], format="json")
+    assert response.status_code == 413
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(api_admin):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_admin.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_a_deeply_nested_reading_is_quarantined_not_a_500(api_admin):
+    nested = "[" * 500 + "]" * 500
+    response = api_admin.post(URL, f"[{nested}]", content_type="application/json")
+    assert response.status_code == 202
+    assert response.json()["reasons"] == {"malformed": 1}
+
+
+def test_invalid_utf8_is_a_400(api_admin):
+    response = api_admin.post(URL, b"[\xff\xfe]", content_type="application/json")
+    assert response.status_code == 400
