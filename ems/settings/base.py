@@ -27,7 +27,8 @@ _PROCESS_DATABASES = {
     "realtime": ["chat"],
     "worker": ["monitoring"],
     "beat": [],
-    "simulator": [],
+    # The simulator reads monitoring's projection to find the assigned meters.
+    "simulator": ["monitoring"],
     "web": ["default", "devices", "monitoring", "chat"],
     "all": ["default", "devices", "monitoring", "chat"],
 }
