@@ -1,4 +1,4 @@
-"""The administrators' pages outside the admin (chat, alerts overview) and the admin's links to them."""
+"""Administrators' pages outside the admin (chat, alerts overview) and the admin's links to them."""
 
 import pytest
 from django.test import Client
