@@ -26,6 +26,7 @@ export class ChatConnection {
     this.me = { id: Number(userId), role };
     this.views = new Map(); // conversation id -> ConversationView
     this.socket = liveSocket("/ws/chat/", {
+      name: "chat",
       onFrame: (frame) => this.dispatch(frame, onReady, onFrame),
       onOpen: (state) => {
         onOpen(state);
@@ -38,6 +39,7 @@ export class ChatConnection {
   dispatch(frame, onReady, onFrame) {
     if (frame.type === "ready") {
       this.me = frame.user;
+      document.body.dataset.chatReady = "true";
       this.views.forEach((view) => view.setOffline(false));
       onReady(frame);
       return;

@@ -81,6 +81,7 @@ if (isClient || "liveAlerts" in document.body.dataset) {
   if (isClient) refreshAlertCount();
   latestAlertId().then(() =>
     liveSocket(PATH, {
+      name: "notifications",
       onFrame: (frame) => {
         if (frame.type === "alert") announce(frame);
       },

@@ -15,8 +15,12 @@ export function socketUrl(path) {
 }
 
 // onFrame(frame) for each JSON frame; onOpen({reconnected}) after each connection;
-// onClose() when it drops. Returns {send(frame) -> bool, get open()}.
-export function liveSocket(path, { onFrame, onOpen = () => {}, onClose = () => {} }) {
+// onClose() when it drops. Returns {send(frame) -> bool, get open()}. The socket's state is kept
+// on <body> as data-socket-<name>="connecting|open|closed" (styles and tests can wait on it).
+export function liveSocket(path, { name, onFrame, onOpen = () => {}, onClose = () => {} }) {
+  const stateKey = `socket${name[0].toUpperCase()}${name.slice(1)}`;
+  const setState = (state) => { document.body.dataset[stateKey] = state; };
+  setState("connecting");
   let socket = null;
   let attempt = 0;
   let everOpened = false;
@@ -40,6 +44,7 @@ export function liveSocket(path, { onFrame, onOpen = () => {}, onClose = () => {
     }
     socket.addEventListener("open", () => {
       attempt = 0;
+      setState("open");
       onOpen({ reconnected: everOpened });
       everOpened = true;
     });
@@ -54,6 +59,7 @@ export function liveSocket(path, { onFrame, onOpen = () => {}, onClose = () => {
     });
     socket.addEventListener("close", (event) => {
       socket = null;
+      setState("closed");
       // 4xxx: the server refused the socket (4401: the token expired); the next try gets a new one.
       if (event.code >= 4000) renew = true;
       onClose(event);
