@@ -141,7 +141,7 @@ def signed_in_page(browser, page_errors, asgi_server):
     """
     contexts = []
 
-    def open_page(user, path: str, **context_options):
+    def open_page(user, path: str, *, before_goto=None, **context_options):
         options = {"viewport": {"width": 1280, "height": 800}, **context_options}
         context, page = _new_page(browser, page_errors, **options)
         contexts.append(context)
@@ -151,6 +151,8 @@ def signed_in_page(browser, page_errors, asgi_server):
         context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": asgi_server.url}]
         )
+        if before_goto is not None:
+            before_goto(page)
         page.goto(asgi_server.url + path)
         return page
 

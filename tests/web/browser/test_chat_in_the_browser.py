@@ -2,7 +2,10 @@
 
 import itertools
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -12,6 +15,7 @@ from playwright.sync_api import expect
 
 from apps.chat import services as chat_services
 from ems.groups import user_group
+from tests.sockets import access_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -221,3 +225,61 @@ def test_a_live_alert_shows_a_toast_and_raises_the_counter_without_a_reload(
     # Another client's page hears nothing of it.
     expect(bob.get_by_text("Consumption over the limit:")).to_have_count(0)
     expect(bob.locator("[data-alert-count]")).to_be_hidden()
+
+
+def alert_json(alert_id: int) -> dict:
+    return {
+        "id": alert_id,
+        "device": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "hour_start": "2026-11-27T09:00:00Z",
+        "kwh": "2.750",
+        "max_hourly_kwh": "2.000",
+        "created_at": "2026-11-27T10:00:03Z",
+        "acknowledged_at": None,
+    }
+
+
+def test_after_its_token_expires_the_socket_reconnects_with_a_new_one_and_catches_up(
+    signed_in_page, client_a
+):
+    """The alerts REST API is the monitoring app's (not merged yet): its answers are played by
+    the test, written against the contract; the socket and the token endpoint are real."""
+    short_lived = access_token(client_a, lifetime=timedelta(seconds=3))
+    token_requests = []
+    alert_queries = []
+
+    def token(route):
+        token_requests.append(route.request.url)
+        if len(token_requests) == 1:
+            # A token that dies in 3 s, claimed to live an hour, so the page keeps using it.
+            route.fulfill(json={"access": short_lived, "expires_at": time.time() + 3600})
+        else:
+            route.continue_()
+
+    def alerts(route):
+        query = parse_qs(urlsplit(route.request.url).query)
+        alert_queries.append(query)
+        if "since" in query:
+            results = [alert_json(42)] if query["since"] == ["41"] else []
+        elif query.get("acknowledged") == ["false"]:
+            results = [alert_json(42)] * 5
+        else:
+            results = [alert_json(41)]
+        route.fulfill(
+            json={"count": len(results), "next": None, "previous": None, "results": results}
+        )
+
+    def route_everything(page):
+        page.route("**/web/token/", token)
+        page.route(re.compile(r".*/api/alerts/(\?.*)?$"), alerts)
+
+    page = signed_in_page(client_a, "/dashboard/", before_goto=route_everything)
+    expect(page.locator("body")).to_have_attribute("data-socket-notifications", "open")
+    # The server closes the socket when the token expires (4401); the page gets a fresh token,
+    # reconnects and asks for the alerts raised after the last one it knew (41).
+    toast = page.get_by_role("alert").filter(has_text="Consumption over the limit:")
+    expect(toast).to_contain_text("2.75 kWh", timeout=15_000)
+    expect(page.locator("[data-alert-count-value]")).to_have_text("5")
+    expect(page.locator("body")).to_have_attribute("data-socket-notifications", "open")
+    assert len(token_requests) >= 2
+    assert {"since": ["41"]} in alert_queries
