@@ -112,7 +112,8 @@ export class ConversationView {
       this.submit();
     });
     this.log.addEventListener("focus", () => this.markRead());
-    document.addEventListener("visibilitychange", () => this.markRead());
+    this.onVisibility = () => this.markRead();
+    document.addEventListener("visibilitychange", this.onVisibility);
     connection.watch(this);
   }
 
@@ -304,6 +305,7 @@ export class ConversationView {
 
   destroy() {
     this.stopTyping();
+    document.removeEventListener("visibilitychange", this.onVisibility);
     this.connection.unwatch(this);
     this.element.remove();
   }

@@ -1,21 +1,17 @@
 """Chat and live alerts in real browsers, against daphne serving HTTP and WebSocket."""
 
-import itertools
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import connections
 from playwright.sync_api import expect
 
-from apps.chat import services as chat_services
 from ems.groups import user_group
 from tests.sockets import access_token
+
+from .live import alert_json, in_a_thread, push_alert_to, seed_messages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -78,34 +74,6 @@ def test_an_administrator_and_a_client_chat_with_typing_and_read_marks(
 
     screenshot(alice, "chat-client")
     screenshot(staff, "chat-admin")
-
-
-def in_a_thread(function, /, **kwargs):
-    """Run `function` off the main thread, where Playwright's event loop makes Django refuse
-    async_to_sync (the channel layer); its database connections are closed after it."""
-
-    def run():
-        try:
-            return function(**kwargs)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result(timeout=30)
-
-
-def seed_messages(client, count: int) -> None:
-    conversation = chat_services.conversation_open_for_client(
-        client_id=client.id, client_name=client.name
-    )
-    for number in range(1, count + 1):
-        chat_services.message_send(
-            conversation_id=conversation.id,
-            sender_id=client.id,
-            sender_name=client.name,
-            sender_role=client.role,
-            body=f"Reading number {number}",
-        )
 
 
 def test_history_is_read_over_rest_with_load_older(signed_in_page, client_a):
@@ -179,27 +147,6 @@ def test_the_client_chat_works_on_a_phone(signed_in_page, client_a):
     assert alice.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-_alert_ids = itertools.count(900)
-
-
-def push_alert(user_id: int, device: str) -> dict:
-    """What the monitoring worker does after storing an alert (docs/realtime.md)."""
-    alert = {
-        "id": next(_alert_ids),
-        "device": device,
-        "hour_start": "2026-11-27T10:00:00Z",
-        "kwh": "3.512",
-        "max_hourly_kwh": "2.000",
-        "created_at": "2026-11-27T11:00:04Z",
-        "acknowledged_at": None,
-    }
-    event = {"type": "alert.created", "alert": alert}
-    in_a_thread(
-        async_to_sync(get_channel_layer().group_send), group=user_group(user_id), message=event
-    )
-    return alert
-
-
 def test_a_live_alert_shows_a_toast_and_raises_the_counter_without_a_reload(
     signed_in_page, client_a, client_b
 ):
@@ -210,33 +157,21 @@ def test_a_live_alert_shows_a_toast_and_raises_the_counter_without_a_reload(
     badge = page.locator("[data-alert-count]")
     expect(badge).to_be_hidden()
 
-    push_alert(client_a.id, "7c9e6679-7425-40de-944b-e07fc1f90ae7")
+    push_alert_to(user_group(client_a.id))
 
     toast = page.get_by_role("alert").filter(has_text="Consumption over the limit:")
-    expect(toast).to_contain_text("3.51 kWh")
+    expect(toast).to_contain_text("2.75 kWh")
     expect(toast.get_by_role("link")).to_have_attribute(
         "href", "/devices/7c9e6679-7425-40de-944b-e07fc1f90ae7/"
     )
     expect(badge).to_be_visible()
     expect(page.locator("[data-alert-count-value]")).to_have_text("1")
 
-    push_alert(client_a.id, "7c9e6679-7425-40de-944b-e07fc1f90ae7")
+    push_alert_to(user_group(client_a.id))
     expect(page.locator("[data-alert-count-value]")).to_have_text("2")
     # Another client's page hears nothing of it.
     expect(bob.get_by_text("Consumption over the limit:")).to_have_count(0)
     expect(bob.locator("[data-alert-count]")).to_be_hidden()
-
-
-def alert_json(alert_id: int) -> dict:
-    return {
-        "id": alert_id,
-        "device": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-        "hour_start": "2026-11-27T09:00:00Z",
-        "kwh": "2.750",
-        "max_hourly_kwh": "2.000",
-        "created_at": "2026-11-27T10:00:03Z",
-        "acknowledged_at": None,
-    }
 
 
 def test_after_its_token_expires_the_socket_reconnects_with_a_new_one_and_catches_up(
@@ -283,3 +218,26 @@ def test_after_its_token_expires_the_socket_reconnects_with_a_new_one_and_catche
     expect(page.locator("body")).to_have_attribute("data-socket-notifications", "open")
     assert len(token_requests) >= 2
     assert {"since": ["41"]} in alert_queries
+
+
+def test_an_administrator_chats_by_keyboard_alone(signed_in_page, client_a, admin):
+    in_a_thread(seed_messages, client=client_a, count=1)
+    staff = open_staff_chat(signed_in_page, admin)
+    conversation = staff.get_by_role("button", name="Alice Client, 1 unread")
+    conversation.focus()
+    staff.keyboard.press("Enter")
+
+    box = staff.get_by_label("Message to Alice Client")
+    expect(box).to_be_focused()
+    staff.keyboard.type("Typed without a mouse.")
+    staff.keyboard.press("Shift+Enter")
+    staff.keyboard.type("Second line.")
+    staff.keyboard.press("Enter")
+    panel = conversation_panel(staff, "Alice Client")
+    expect(panel.locator(".chat__body").last).to_have_text("Typed without a mouse.\nSecond line.")
+
+    panel.get_by_role("button", name="Close the conversation with Alice Client").focus()
+    staff.keyboard.press("Enter")
+    expect(panel).to_have_count(0)
+    # Focus goes back to the conversation in the list, not to the top of the page.
+    expect(staff.get_by_role("button", name="Alice Client", exact=True)).to_be_focused()
