@@ -6,6 +6,8 @@
 // the counter is read again, and "ems:reconnected" tells pages to refresh.
 
 import { api } from "./api.js";
+// Every client page loads this module: it also brings the nav's unread-chat badge.
+import "./chat-badge.js";
 import { kwh, dateTimeLabel } from "./format.js";
 import { liveSocket } from "./socket.js";
 import { toast } from "./toast.js";

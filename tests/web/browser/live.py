@@ -24,17 +24,19 @@ def in_a_thread(function, /, **kwargs):
         return pool.submit(run).result(timeout=30)
 
 
-def seed_messages(client, count: int) -> None:
+def seed_messages(client, count: int, *, sender=None, text: str = "Reading number {}") -> None:
+    """`count` messages in the client's conversation, from the client or from `sender`."""
+    sender = sender or client
     conversation = chat_services.conversation_open_for_client(
         client_id=client.id, client_name=client.name
     )
     for number in range(1, count + 1):
         chat_services.message_send(
             conversation_id=conversation.id,
-            sender_id=client.id,
-            sender_name=client.name,
-            sender_role=client.role,
-            body=f"Reading number {number}",
+            sender_id=sender.id,
+            sender_name=sender.name,
+            sender_role=sender.role,
+            body=text.format(number),
         )
 
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from apps.chat.models import ReadState
 from ems.groups import user_group
 from tests.sockets import access_token
 
@@ -241,3 +242,21 @@ def test_an_administrator_chats_by_keyboard_alone(signed_in_page, client_a, admi
     expect(panel).to_have_count(0)
     # Focus goes back to the conversation in the list, not to the top of the page.
     expect(staff.get_by_role("button", name="Alice Client", exact=True)).to_be_focused()
+
+
+def test_a_client_sees_unread_support_messages_in_the_nav(signed_in_page, client_a, admin):
+    in_a_thread(seed_messages, client=client_a, count=1, sender=admin, text="Message number {}")
+    page = signed_in_page(client_a, "/dashboard/")
+    badge = page.get_by_role("link", name=re.compile("Support chat"))
+    expect(badge).to_have_accessible_name(re.compile(r"Support chat\s*1 unread"))
+
+    page.get_by_role("link", name=re.compile("Support chat")).click()
+    expect(page.get_by_role("log").get_by_text("Message number 1")).to_be_visible()
+    # Read on the chat page (the receipt is stored), so the next page's badge is gone.
+    deadline = time.monotonic() + 10
+    while not ReadState.objects.filter(user_id=client_a.id, last_read_message_id__gt=0).exists():
+        assert time.monotonic() < deadline, "the chat page sent no read receipt"
+        time.sleep(0.1)
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", name="Your meters")).to_be_visible()
+    expect(page.locator("[data-chat-unread]")).to_be_hidden()
