@@ -16,5 +16,8 @@ urlpatterns = [
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("devices/<uuid:device_id>/", views.DevicePageView.as_view(), name="device-page"),
     path("alerts/", views.AlertsPageView.as_view(), name="alerts-page"),
+    path("chat/", views.ClientChatView.as_view(), name="chat-page"),
+    path("staff/chat/", views.StaffChatView.as_view(), name="staff-chat"),
+    path("staff/alerts/", views.StaffAlertsView.as_view(), name="staff-alerts"),
     path("web/token/", views.BrowserTokenView.as_view(), name="browser-token"),
 ]

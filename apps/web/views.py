@@ -102,6 +102,28 @@ class AlertsPageView(ClientPageView):
     template_name = "web/alerts.html"
 
 
+class ClientChatView(ClientPageView):
+    template_name = "web/chat.html"
+
+
+class StaffPageView(LoginRequiredMixin, TemplateView):
+    """A page for administrators outside the Django admin (chat, alerts); clients are sent home."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_staff:
+            messages.warning(request, "That page is for administrators only.")
+            return redirect("dashboard")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class StaffChatView(StaffPageView):
+    template_name = "staff/chat.html"
+
+
+class StaffAlertsView(StaffPageView):
+    template_name = "staff/alerts.html"
+
+
 class BrowserTokenView(View):
     """POST /web/token/: an access token for the session's account (CSRF-checked like any POST)."""
 

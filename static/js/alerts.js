@@ -1,5 +1,7 @@
-// The client's alerts: unacknowledged first (or all), acknowledge one by one, new ones added
-// live. Data: GET /api/alerts/?acknowledged=false, POST /api/alerts/{id}/acknowledge/.
+// Alerts: unacknowledged first (or all), acknowledge one by one, new ones added live. The client's
+// page (/alerts/) and the administrators' overview (/staff/alerts/, `data-staff`: the API answers
+// every client's alerts, and meters link to the admin). Data: GET /api/alerts/?acknowledged=false,
+// POST /api/alerts/{id}/acknowledge/.
 
 import { changeAlertCount } from "./notifications.js";
 import { api } from "./api.js";
@@ -13,6 +15,8 @@ const list = root.querySelector("[data-alert-list]");
 const more = root.querySelector("[data-more]");
 const names = new Map(); // device id -> description
 let nextPage = null;
+const staff = "staff" in root.dataset;
+const deviceHref = (id) => (staff ? `/admin/devices/device/${id}/change/` : `/devices/${id}/`);
 
 const onlyOpen = () => filter.elements.show.value === "open";
 const deviceName = (id) => names.get(id) || `Meter ${String(id).slice(0, 8)}`;
@@ -40,7 +44,7 @@ function item(alert) {
   if (!alert.acknowledged_at) action.addEventListener("click", () => acknowledge(alert, row, action));
   row.append(
     h("div", { class: "alert-item__main" },
-      h("a", { href: `/devices/${alert.device}/`, class: "alert-item__device", text: deviceName(alert.device) }),
+      h("a", { href: deviceHref(alert.device), class: "alert-item__device", text: deviceName(alert.device) }),
       h("p", { text: `${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, maximum ${kwh(alert.max_hourly_kwh)}.` }),
       h("p", { class: "muted small", text: `Raised ${dateTimeLabel(alert.created_at)}` })),
     action);

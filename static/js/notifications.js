@@ -1,28 +1,25 @@
-// Live alerts over the WebSocket /ws/notifications/: a toast and the nav counter go up for each
-// frame {"type": "alert", ...alert fields}; pages listen for the "ems:alert" event to add it
-// to what they show. Delivery is best effort: after each (re)connection the counter is read
-// again over REST and "ems:reconnected" tells pages to refresh.
+// Live alerts over the WebSocket /ws/notifications/ (static/js/socket.js: token in the
+// subprotocol header, back-off, fresh token after a refusal): a toast and the nav counter go up
+// for each frame {"type": "alert", ...alert fields}; pages listen for the "ems:alert" event to add
+// it to what they show. Delivery is best effort: after a reconnection the alerts raised since the
+// last one seen are read over REST (GET /api/alerts/?since=<id>) and handled like live frames,
+// the counter is read again, and "ems:reconnected" tells pages to refresh.
 
-import { accessToken, api } from "./api.js";
+import { api } from "./api.js";
+// Every client page loads this module: it also brings the nav's unread-chat badge.
+import "./chat-badge.js";
 import { kwh, dateTimeLabel } from "./format.js";
+import { liveSocket } from "./socket.js";
 import { toast } from "./toast.js";
 
 const PATH = "/ws/notifications/";
-const MAX_DELAY_MS = 30000;
-
-// ASSUMPTION, to adapt when the realtime server is merged: the socket authenticates with the
-// session's short-lived access token as the `token` query parameter. This function is the only
-// place that knows how the socket authenticates.
-export async function socketUrl(path = PATH) {
-  const url = new URL(path, location.href);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.searchParams.set("token", await accessToken());
-  return url.href;
-}
+const isClient = document.body.dataset.role === "client";
 
 const badge = document.querySelector("[data-alert-count]");
 const badgeValue = document.querySelector("[data-alert-count-value]");
 let count = 0;
+let lastAlertId = 0;
+const seen = new Set();
 
 export function setAlertCount(value) {
   count = Math.max(0, value);
@@ -42,60 +39,56 @@ export async function refreshAlertCount() {
   }
 }
 
-function onFrame(frame) {
-  if (frame.type !== "alert") return;
-  changeAlertCount(1);
-  toast(`${kwh(frame.kwh)} in the hour of ${dateTimeLabel(frame.hour_start)} (maximum ${kwh(frame.max_hourly_kwh)}).`, {
+function announce(alert, { counted = true } = {}) {
+  // The same alert may come live and again in a catch-up page: handle it once.
+  if (seen.has(alert.id)) return;
+  seen.add(alert.id);
+  lastAlertId = Math.max(lastAlertId, alert.id);
+  if (counted) changeAlertCount(1);
+  toast(`${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)} (maximum ${kwh(alert.max_hourly_kwh)}).`, {
     kind: "alert",
     title: "Consumption over the limit:",
-    href: `/devices/${frame.device}/`,
+    // Device pages are the client's; an administrator has the admin for meters.
+    href: isClient ? `/devices/${alert.device}/` : "",
     timeout: 0,
   });
-  document.dispatchEvent(new CustomEvent("ems:alert", { detail: frame }));
+  document.dispatchEvent(new CustomEvent("ems:alert", { detail: alert }));
 }
 
-let attempt = 0;
-let everOpened = false;
-
-async function connect() {
-  let socket;
+async function latestAlertId() {
   try {
-    socket = new WebSocket(await socketUrl());
+    const page = await api.get("/api/alerts/", { page_size: 1 });
+    // Lists are newest first; remember where we are, so a reconnect asks only for what is newer.
+    if (page.results.length) lastAlertId = Math.max(lastAlertId, page.results[0].id);
   } catch (error) {
-    console.debug("live alerts unavailable:", error.message);
-    return retry();
+    console.debug("alerts unavailable:", error.message);
   }
-  socket.addEventListener("open", () => {
-    attempt = 0;
-    if (everOpened) {
-      // Frames sent while the socket was down are lost: catch up over REST.
-      refreshAlertCount();
-      document.dispatchEvent(new CustomEvent("ems:reconnected"));
-    }
-    everOpened = true;
-  });
-  socket.addEventListener("message", (event) => {
-    try {
-      onFrame(JSON.parse(event.data));
-    } catch (error) {
-      console.debug("ignored a frame:", error.message);
-    }
-  });
-  socket.addEventListener("close", (event) => {
-    // 4xxx: the server refused the socket; a fresh token may be what it needs.
-    if (event.code >= 4000) accessToken({ renew: true }).catch(() => {});
-    retry();
-  });
 }
 
-function retry() {
-  // Exponential back-off with jitter, so a restarted server is not hit by every tab at once.
-  const delay = Math.min(MAX_DELAY_MS, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
-  attempt += 1;
-  setTimeout(connect, delay);
+async function catchUp() {
+  try {
+    const missed = await api.all("/api/alerts/", { since: lastAlertId });
+    // Oldest first, so toasts come in the order the alerts were raised.
+    missed.sort((a, b) => a.id - b.id).forEach((alert) => announce(alert, { counted: false }));
+  } catch (error) {
+    console.debug("missed alerts unavailable:", error.message);
+  }
+  // The counter is read afresh rather than added to: alerts may also have been acknowledged.
+  await refreshAlertCount();
+  document.dispatchEvent(new CustomEvent("ems:reconnected"));
 }
 
-if (document.body.dataset.role === "client") {
-  refreshAlertCount();
-  connect();
+// Clients on every page; an administrator's page asks for them with data-live-alerts on <body>.
+if (isClient || "liveAlerts" in document.body.dataset) {
+  if (isClient) refreshAlertCount();
+  latestAlertId().then(() =>
+    liveSocket(PATH, {
+      name: "notifications",
+      onFrame: (frame) => {
+        if (frame.type === "alert") announce(frame);
+      },
+      onOpen: ({ reconnected }) => {
+        if (reconnected) catchUp();
+      },
+    }));
 }

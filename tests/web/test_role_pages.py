@@ -7,7 +7,7 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-CLIENT_PAGES = ["/dashboard/", f"/devices/{uuid.uuid4()}/", "/alerts/"]
+CLIENT_PAGES = ["/dashboard/", f"/devices/{uuid.uuid4()}/", "/alerts/", "/chat/"]
 
 
 @pytest.mark.parametrize("path", CLIENT_PAGES)

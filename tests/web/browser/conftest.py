@@ -5,10 +5,21 @@ own browser download (`playwright install`) is never used: the machines have no 
 """
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import sync_playwright
+
+from tests.deploy.processes import (
+    DATABASE_URL_VARIABLES,
+    RunningProcess,
+    daphne,
+    free_port,
+    start_process,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -86,3 +97,66 @@ def screenshot():
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
     return save
+
+
+@dataclass
+class AsgiServer:
+    """The real ASGI application (HTTP and WebSocket) in a daphne subprocess."""
+
+    url: str
+    process: RunningProcess
+
+
+@pytest.fixture(scope="package")
+def asgi_server(django_db_setup, tmp_path_factory):
+    """Daphne serving `ems.asgi` as the `all` role, against the TEST databases and Redis.
+
+    pytest-django's `live_server` speaks HTTP only; pages that open sockets need this one. It is
+    started once for the package (daphne takes a few seconds to start) by the deploy tests' helper
+    (tests/deploy/processes.py), with every database alias reachable. Tests that use it must be
+    `django_db(transaction=True, databases="__all__")`, so the rows they create are committed
+    where daphne sees them. Daphne reads the worktree's .env like the tests do, so both use the
+    same Redis (channel layer); static files come from the finders (ems.settings.test). The
+    browser's Origin, http://127.0.0.1:<port>, passes the socket origin check because
+    127.0.0.1 is in the default ALLOWED_HOSTS.
+    """
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("asgi") / "daphne.log"
+    process = start_process(
+        "all", daphne(port), reachable=list(DATABASE_URL_VARIABLES), log_path=log_path, port=port
+    )
+    try:
+        process.wait_until_answering("/healthz")
+        yield AsgiServer(url=f"http://127.0.0.1:{port}", process=process)
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def signed_in_page(browser, page_errors, asgi_server):
+    """`open(user, path)`: a page in a browser context of its own, signed in as `user`.
+
+    Each context has its own cookies, like two people on two computers. The session is made
+    with the test client (the sign-in form has its own tests) and handed to the context.
+    """
+    contexts = []
+
+    def open_page(user, path: str, *, before_goto=None, **context_options):
+        options = {"viewport": {"width": 1280, "height": 800}, **context_options}
+        context, page = _new_page(browser, page_errors, **options)
+        contexts.append(context)
+        session = Client()
+        session.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        cookie = session.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": asgi_server.url}]
+        )
+        if before_goto is not None:
+            before_goto(page)
+        page.goto(asgi_server.url + path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert page_errors == []
