@@ -11,6 +11,7 @@ import pytest
 
 from apps.monitoring.models import HourlyConsumption
 from apps.monitoring.projection import device_projection_apply
+from tests.paths import SENSOR_CSV
 
 _versions = itertools.count(1)
 
@@ -62,7 +63,7 @@ def day() -> dt.datetime:
 
 
 def sensor_values(count: int) -> list[float]:
-    with open("/work/shared/data/sensor.csv") as lines:
+    with SENSOR_CSV.open() as lines:
         return [float(line) for line, _ in zip(lines, range(count), strict=False)]
 
 

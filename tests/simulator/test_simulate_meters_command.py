@@ -2,13 +2,16 @@
 
 import datetime as dt
 import io
+import itertools
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from apps.monitoring.models import Reading
 from ems.events import READINGS_QUEUE
 from tests.monitoring.conftest import hourly, make_device
+from tests.paths import SENSOR_CSV
 from tests.workers import celery_worker, wait_until
 
 
@@ -39,10 +42,12 @@ def test_a_csv_replay_for_a_named_device():
             "--device",
             str(device),
             "--csv",
-            "/work/shared/data/sensor.csv",
+            str(SENSOR_CSV),
             "--backfill",
             "2h",
             "--interval",
+            "30m",
+            "--csv-step",
             "30m",
             "--no-live",
             stdout=out,
@@ -56,3 +61,45 @@ def test_a_csv_replay_for_a_named_device():
     )
     assert all(stamp.minute in (0, 30) and stamp.second == 0 for stamp in stamps)
     assert stamps[3] - stamps[0] == dt.timedelta(minutes=90)
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_a_replayed_device_keeps_the_files_ten_minute_period_at_any_interval():
+    replayed, profiled = make_device(), make_device()
+    with celery_worker(READINGS_QUEUE):
+        call_command(
+            "simulate_meters",
+            "--device",
+            str(replayed),
+            "--device",
+            str(profiled),
+            "--replay",
+            f"{replayed}={SENSOR_CSV}",
+            "--backfill",
+            "3h",
+            "--interval",
+            "1m",
+            "--no-live",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        # Three hours at one reading a minute, for each meter.
+        assert wait_until(lambda: Reading.objects.using("monitoring").count() == 2 * 180)
+    values = [float(line) for line in SENSOR_CSV.read_text().split()]
+    increments = [max(b - a, 0.0) for a, b in itertools.pairwise(values)]
+    # Three hours at one line per 10 minutes: 17 or 18 consecutive lines of the file (the first
+    # reading only sets the start), wherever the meter starts in it; at one line a minute it
+    # would be about 180.
+    replayed_energy = float(sum(hourly(replayed).values()))
+    windows = [
+        sum(increments[start : start + lines])
+        for lines in (17, 18)
+        for start in range(len(increments) - lines)
+    ]
+    assert min(abs(replayed_energy - window) for window in windows) < 1e-4
+    assert sum(hourly(profiled).values()) < 10  # a household profile, not the replay
+
+
+def test_a_replay_that_names_no_uuid_is_refused():
+    with pytest.raises(CommandError):
+        call_command("simulate_meters", "--replay", "not-a-uuid=x.csv", "--no-live")

@@ -11,8 +11,9 @@ import pytest
 from simulator.meters import SimulatedMeter
 from simulator.publisher import Publisher
 from simulator.sources import CsvReplay, LoadProfile, read_index_csv
+from tests.paths import SENSOR_CSV
 
-SENSOR = "/work/shared/data/sensor.csv"
+SENSOR = SENSOR_CSV
 MONDAY = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
 H = dt.timedelta(hours=1)
 

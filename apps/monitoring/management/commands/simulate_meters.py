@@ -19,6 +19,15 @@ from simulator.sources import CsvReplay, LoadProfile, csv_offset, read_index_csv
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
+def replay(text: str) -> tuple[uuid.UUID, str]:
+    """`DEVICE=PATH`: that device replays the CSV file; the others follow load profiles."""
+    device, _, path = text.partition("=")
+    try:
+        return uuid.UUID(device), path
+    except ValueError as error:
+        raise CommandError(f"{text!r} is not DEVICE_UUID=PATH") from error
+
+
 def duration(text: str) -> dt.timedelta:
     match = re.fullmatch(r"(\d+)([smhd])", text.strip())
     if not match:
@@ -53,6 +62,20 @@ class Command(BaseCommand):
             help="the kind of the --device meters",
         )
         parser.add_argument("--csv", help="replay a file of index values, one per line")
+        parser.add_argument(
+            "--replay",
+            type=replay,
+            action="append",
+            default=[],
+            metavar="DEVICE=PATH",
+            help="this device replays that CSV file (repeatable); the others use load profiles",
+        )
+        parser.add_argument(
+            "--csv-step",
+            type=duration,
+            default=dt.timedelta(minutes=10),
+            help="the time between two lines of a replayed file (sensor.csv: 10m)",
+        )
         parser.add_argument("--interval", type=duration, default=dt.timedelta(minutes=10))
         parser.add_argument(
             "--speed",
@@ -70,16 +93,31 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--spike-probability", type=float, default=0.02)
 
+    def _replays(self, replays: list[tuple[uuid.UUID, str]]) -> dict[uuid.UUID, list[float]]:
+        values = {}
+        for device_id, path in replays:
+            try:
+                values[device_id] = read_index_csv(path)
+            except OSError as error:
+                # The demo names a file outside the checkout: a missing one must not stop the
+                # simulator, the meter follows a load profile instead.
+                self.stderr.write(f"cannot replay {path} for {device_id} ({error}); load profile")
+        return values
+
     def handle(self, *args, **options):
         interval = options["interval"]
         csv_values = read_index_csv(options["csv"]) if options["csv"] else None
+        replays = self._replays(options["replay"])
 
         def meter(device_id, max_kwh, kind):
-            if csv_values:
+            values = replays.get(device_id, csv_values)
+            if values:
                 source = CsvReplay(
-                    values=csv_values,
-                    offset=csv_offset(device_id, len(csv_values)),
-                    step=interval,
+                    values=values,
+                    offset=csv_offset(device_id, len(values)),
+                    # The file's own period, whatever the reading interval: one line is the
+                    # energy of csv_step, spread over the readings that fall in it.
+                    step=options["csv_step"],
                 )
             else:
                 source = LoadProfile(
