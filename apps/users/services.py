@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -118,6 +119,19 @@ def auth_token_refresh(*, refresh: str) -> dict[str, str]:
     if user is None:
         raise AuthenticationError("No active account found for the given token.")
     with transaction.atomic(using="default"):
+        # Concurrent refreshes of one token queue on its outstanding row and check the blacklist
+        # again once they hold it: only the first rotates, the others are refused.
+        # (Unordered: the model's default ordering joins the nullable user, which FOR UPDATE
+        # refuses.)
+        OutstandingToken.objects.using("default").select_for_update().filter(
+            jti=old[api_settings.JTI_CLAIM]
+        ).order_by().first()
+        try:
+            old.check_blacklist()
+        except TokenError as error:
+            raise AuthenticationError(
+                "The refresh token is invalid, expired or revoked."
+            ) from error
         old.blacklist()
         return token_pair_for(user)
 

@@ -2,11 +2,13 @@
 
 import base64
 import json
+import threading
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
+from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -113,3 +115,26 @@ def test_a_malformed_authorization_header_is_refused(client_a, header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
     assert client.get("/api/users/me/").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_token_sent_several_times_at_once_rotates_only_once(client_a):
+    """Rotation holds under concurrency: one refresh token never yields two live pairs."""
+    refresh = _sign_in("alice")["refresh"]
+    attempts = 4
+    start = threading.Barrier(attempts, timeout=10)
+    statuses = []
+
+    def attempt() -> None:
+        try:
+            start.wait()
+            statuses.append(_refresh_status(refresh))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [200] + [401] * (attempts - 1)
