@@ -292,3 +292,7 @@ EMS_WS_RATE_PER_SECOND = env.float("EMS_WS_RATE_PER_SECOND", default=5.0)
 # A socket ticket (POST /api/ws-ticket/) is single-use and valid this many seconds.
 EMS_WS_TICKET_SECONDS = env.int("EMS_WS_TICKET_SECONDS", default=30)
 EMS_CHAT_MESSAGE_MAX_LENGTH = 4000
+
+# --- review -----------------------------------------------------------------------------------
+# DRF's JSON parser with a too deeply nested body answered 400 instead of a RecursionError's 500.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["ems.parsers.JSONParser"]
