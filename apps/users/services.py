@@ -63,6 +63,12 @@ def _revoke_refresh_tokens(user: User) -> None:
     )
 
 
+def user_refresh_tokens_revoke(*, user: User) -> None:
+    """Sign the account out of every client: none of its refresh tokens renews any more."""
+    with transaction.atomic(using="default"):
+        _revoke_refresh_tokens(user)
+
+
 def user_update(*, user: User, data: dict) -> User:
     """Change an account's fields; a new `password` is validated and hashed."""
     was_active, old_role = user.is_active, user.role
@@ -75,8 +81,9 @@ def user_update(*, user: User, data: dict) -> User:
     user.full_clean()
     with transaction.atomic(using="default"):
         user.save(using="default")
-        if was_active and not user.is_active:
-            # A deactivated account can no longer renew its access tokens.
+        if (was_active and not user.is_active) or password is not None:
+            # A deactivated account can no longer renew its access tokens; a new password signs
+            # out every client that signed in with the old one (as it ends Django's sessions).
             _revoke_refresh_tokens(user)
         if was_active != user.is_active or old_role != user.role:
             publish_account_changed(

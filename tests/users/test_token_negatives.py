@@ -138,3 +138,19 @@ def test_a_refresh_token_sent_several_times_at_once_rotates_only_once(client_a):
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(statuses) == [200] + [401] * (attempts - 1)
+
+
+def test_a_refresh_token_issued_before_a_new_password_is_refused(client_a, api_admin):
+    """A password reset by an administrator signs the account out of every client holding it."""
+    tokens = _sign_in("alice")
+    response = api_admin.patch(
+        f"/api/users/{client_a.id}/", {"password": "another-strong-password-77"}, format="json"
+    )
+    assert response.status_code == 200
+    assert _refresh_status(tokens["refresh"]) == 401
+    assert (
+        APIClient()
+        .post("/api/auth/token/", {"username": "alice", "password": "another-strong-password-77"})
+        .status_code
+        == 200
+    )
