@@ -1,5 +1,6 @@
 """Who may call each users endpoint, and what the administrator's account management does."""
 
+import jsonschema
 import pytest
 
 from apps.users.models import User
@@ -130,3 +131,11 @@ def test_the_schema_describes_the_account_list_as_a_page(anonymous_api):
         "results",
     }
     assert {"page", "page_size"} <= {parameter["name"] for parameter in operation["parameters"]}
+
+
+def test_an_account_without_email_matches_the_schema(anonymous_api, api_a):
+    schema = anonymous_api.get("/api/schema/", {"format": "json"}).json()
+    account = {"$ref": "#/components/schemas/AccountOutput", "components": schema["components"]}
+    body = api_a.get("/api/users/me/").json()
+    assert body["email"] == ""
+    jsonschema.validate(body, account, format_checker=jsonschema.FormatChecker())
