@@ -38,6 +38,13 @@ def _clean_body(body) -> str:
     limit = settings.EMS_CHAT_MESSAGE_MAX_LENGTH
     if len(body) > limit:
         raise ChatError(f"A message may be at most {limit} characters long.")
+    # JSON can carry both; PostgreSQL stores neither (the insert would fail as a server error).
+    if "\x00" in body:
+        raise ChatError("A message may not contain NUL characters.")
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ChatError("A message may not contain lone surrogate characters.") from error
     return body
 
 

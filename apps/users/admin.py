@@ -2,7 +2,11 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AdminUserCreationForm,
+    UserChangeForm,
+)
 
 from . import services
 from .models import User
@@ -20,10 +24,20 @@ class AccountChangeForm(UserChangeForm):
         fields = ("username", "name", "email", "role", "timezone", "is_active")
 
 
+class AccountPasswordChangeForm(AdminPasswordChangeForm):
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        if commit:
+            # As through the API: a new password signs out every client holding the old one.
+            services.user_refresh_tokens_revoke(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = AccountChangeForm
     add_form = AccountCreationForm
+    change_password_form = AccountPasswordChangeForm
     list_display = ("username", "name", "email", "role", "timezone", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "name", "email")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -62,6 +63,12 @@ def _revoke_refresh_tokens(user: User) -> None:
     )
 
 
+def user_refresh_tokens_revoke(*, user: User) -> None:
+    """Sign the account out of every client: none of its refresh tokens renews any more."""
+    with transaction.atomic(using="default"):
+        _revoke_refresh_tokens(user)
+
+
 def user_update(*, user: User, data: dict) -> User:
     """Change an account's fields; a new `password` is validated and hashed."""
     was_active, old_role = user.is_active, user.role
@@ -74,8 +81,9 @@ def user_update(*, user: User, data: dict) -> User:
     user.full_clean()
     with transaction.atomic(using="default"):
         user.save(using="default")
-        if was_active and not user.is_active:
-            # A deactivated account can no longer renew its access tokens.
+        if (was_active and not user.is_active) or password is not None:
+            # A deactivated account can no longer renew its access tokens; a new password signs
+            # out every client that signed in with the old one (as it ends Django's sessions).
             _revoke_refresh_tokens(user)
         if was_active != user.is_active or old_role != user.role:
             publish_account_changed(
@@ -118,6 +126,19 @@ def auth_token_refresh(*, refresh: str) -> dict[str, str]:
     if user is None:
         raise AuthenticationError("No active account found for the given token.")
     with transaction.atomic(using="default"):
+        # Concurrent refreshes of one token queue on its outstanding row and check the blacklist
+        # again once they hold it: only the first rotates, the others are refused.
+        # (Unordered: the model's default ordering joins the nullable user, which FOR UPDATE
+        # refuses.)
+        OutstandingToken.objects.using("default").select_for_update().filter(
+            jti=old[api_settings.JTI_CLAIM]
+        ).order_by().first()
+        try:
+            old.check_blacklist()
+        except TokenError as error:
+            raise AuthenticationError(
+                "The refresh token is invalid, expired or revoked."
+            ) from error
         old.blacklist()
         return token_pair_for(user)
 

@@ -127,6 +127,9 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
             frame = json.loads(text_data)
         except ValueError as error:
             raise FrameError("The frame is not valid JSON.", "not_json") from error
+        except RecursionError as error:
+            # json recurses once per level; a frame under the size limit can still nest too deeply.
+            raise FrameError("The frame is nested too deeply.", "not_json") from error
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             raise FrameError("A frame is a JSON object with a string `type`.", "invalid")
         return frame

@@ -158,7 +158,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "ems.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser, answering 400 (not a RecursionError's 500) to a too deeply nested body.
+    "DEFAULT_PARSER_CLASSES": ["ems.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "ems.schema.AutoSchema",
     "EXCEPTION_HANDLER": "ems.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,

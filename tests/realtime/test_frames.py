@@ -20,6 +20,7 @@ BAD_FRAMES = [
     ('{"no_type": true}', "invalid"),
     ('{"type": 5}', "invalid"),
     ('{"type": "launch_missiles"}', "unknown_type"),
+    ("[" * 20_000 + "]" * 20_000, "not_json"),
 ]
 
 

@@ -2,8 +2,10 @@
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from apps.users.models import User
+from apps.users.tokens import token_pair_for
 from tests.factories import STRONG_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +56,19 @@ def test_a_client_cannot_enter_the_admin(client_a):
     response = browser.get("/admin/")
     assert response.status_code == 302
     assert response["Location"] == "/dashboard/"
+
+
+def test_a_new_password_set_in_the_admin_ends_the_accounts_refresh_tokens(admin_browser, client_a):
+    refresh = token_pair_for(client_a)["refresh"]
+    response = admin_browser.post(
+        f"/admin/users/user/{client_a.id}/password/",
+        {
+            "password1": "another-strong-password-77",
+            "password2": "another-strong-password-77",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302, response.content
+    client_a.refresh_from_db()
+    assert client_a.check_password("another-strong-password-77")
+    assert APIClient().post("/api/auth/token/refresh/", {"refresh": refresh}).status_code == 401

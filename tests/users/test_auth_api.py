@@ -74,6 +74,16 @@ class TestRegister:
         assert response.status_code == 400
         assert "detail" in response.json()
 
+    def test_it_rejects_json_nested_too_deeply_without_a_500(self):
+        # Parsing recurses once per level: deep enough nesting exhausts Python's recursion limit.
+        response = APIClient().post(
+            "/api/auth/register/",
+            data="[" * 100_000 + "]" * 100_000,
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        assert "detail" in response.json()
+
     def test_the_new_account_can_sign_in(self):
         APIClient().post(
             "/api/auth/register/", {"username": "erin", "password": STRONG_PASSWORD, "name": "Erin"}

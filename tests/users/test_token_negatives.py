@@ -2,11 +2,13 @@
 
 import base64
 import json
+import threading
 from datetime import timedelta
 
 import jwt
 import pytest
 from django.conf import settings
+from django.db import connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -113,3 +115,42 @@ def test_a_malformed_authorization_header_is_refused(client_a, header):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
     assert client.get("/api/users/me/").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_token_sent_several_times_at_once_rotates_only_once(client_a):
+    """Rotation holds under concurrency: one refresh token never yields two live pairs."""
+    refresh = _sign_in("alice")["refresh"]
+    attempts = 4
+    start = threading.Barrier(attempts, timeout=10)
+    statuses = []
+
+    def attempt() -> None:
+        try:
+            start.wait()
+            statuses.append(_refresh_status(refresh))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [200] + [401] * (attempts - 1)
+
+
+def test_a_refresh_token_issued_before_a_new_password_is_refused(client_a, api_admin):
+    """A password reset by an administrator signs the account out of every client holding it."""
+    tokens = _sign_in("alice")
+    response = api_admin.patch(
+        f"/api/users/{client_a.id}/", {"password": "another-strong-password-77"}, format="json"
+    )
+    assert response.status_code == 200
+    assert _refresh_status(tokens["refresh"]) == 401
+    assert (
+        APIClient()
+        .post("/api/auth/token/", {"username": "alice", "password": "another-strong-password-77"})
+        .status_code
+        == 200
+    )

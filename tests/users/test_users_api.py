@@ -1,5 +1,6 @@
 """Who may call each users endpoint, and what the administrator's account management does."""
 
+import jsonschema
 import pytest
 
 from apps.users.models import User
@@ -116,3 +117,25 @@ def test_a_weak_password_from_an_administrator_is_400(api_admin):
 
 def test_an_administrator_cannot_delete_themself(api_admin, admin):
     assert api_admin.delete(f"/api/users/{admin.id}/").status_code == 400
+
+
+def test_the_schema_describes_the_account_list_as_a_page(anonymous_api):
+    schema = anonymous_api.get("/api/schema/", {"format": "json"}).json()
+    operation = schema["paths"]["/api/users/"]["get"]
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    name = page["$ref"].rsplit("/", 1)[-1]
+    assert set(schema["components"]["schemas"][name]["properties"]) == {
+        "count",
+        "next",
+        "previous",
+        "results",
+    }
+    assert {"page", "page_size"} <= {parameter["name"] for parameter in operation["parameters"]}
+
+
+def test_an_account_without_email_matches_the_schema(anonymous_api, api_a):
+    schema = anonymous_api.get("/api/schema/", {"format": "json"}).json()
+    account = {"$ref": "#/components/schemas/AccountOutput", "components": schema["components"]}
+    body = api_a.get("/api/users/me/").json()
+    assert body["email"] == ""
+    jsonschema.validate(body, account, format_checker=jsonschema.FormatChecker())

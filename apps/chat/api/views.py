@@ -30,6 +30,8 @@ class MessageOutputSerializer(serializers.Serializer):
 
 class ConversationListApi(APIView):
     permission_classes = [IsAuthenticated]
+    # Also tells the OpenAPI schema that GET answers a page, not a bare list.
+    pagination_class = StandardPagination
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -46,7 +48,7 @@ class ConversationListApi(APIView):
         conversations = selectors.conversation_list_for_user(
             user_id=request.user.id, is_admin=is_admin(request.user)
         )
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(conversations, request, view=self)
         last_messages = selectors.messages_by_id(
             message_ids=[conversation.last_message_id for conversation in page]

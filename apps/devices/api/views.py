@@ -74,6 +74,8 @@ def _device_or_404(request, device_id) -> Device:
 
 class DeviceListCreateApi(APIView):
     permission_classes = [ReadOrAdmin]
+    # Also tells the OpenAPI schema that GET answers a page, not a bare list.
+    pagination_class = StandardPagination
 
     class FilterSerializer(serializers.Serializer):
         # owner, unassigned and meter_kind narrow an administrator's list; a client's list is
@@ -102,7 +104,7 @@ class DeviceListCreateApi(APIView):
         else:
             search = filters.validated_data.get("search")
             devices = selectors.device_list_for_client(client_id=request.user.id, search=search)
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(devices, request, view=self)
         return paginator.get_paginated_response(DeviceOutputSerializer(page, many=True).data)
 

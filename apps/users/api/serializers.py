@@ -8,6 +8,9 @@ ACCOUNT_FIELDS = ["id", "username", "name", "email", "role", "timezone", "is_act
 
 
 class AccountOutputSerializer(serializers.ModelSerializer):
+    # Not an EmailField: the schema would promise an address, and an account may have none ("").
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
+
     class Meta:
         model = User
         fields = ACCOUNT_FIELDS

@@ -110,6 +110,8 @@ def _get_user_or_404(user_id: int):
 
 class UserListCreateApi(APIView):
     permission_classes = [IsAdmin]
+    # Also tells the OpenAPI schema that GET answers a page, not a bare list.
+    pagination_class = StandardPagination
 
     class FilterSerializer(serializers.Serializer):
         role = RoleField(required=False)
@@ -132,7 +134,7 @@ class UserListCreateApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         users = selectors.user_list(**filters.validated_data)
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(users, request, view=self)
         return paginator.get_paginated_response(AccountOutputSerializer(page, many=True).data)
 
