@@ -115,6 +115,20 @@ def test_a_weak_password_from_an_administrator_is_400(api_admin):
     assert not User.objects.filter(username="w").exists()
 
 
+@pytest.mark.parametrize("change", [{"role": "client"}, {"is_active": False}])
+def test_an_administrator_cannot_demote_or_deactivate_themself(api_admin, admin, change):
+    response = api_admin.patch(f"/api/users/{admin.id}/", change)
+    assert response.status_code == 400
+    assert "your own account" in response.json()["detail"]
+    admin.refresh_from_db()
+    assert admin.role == "admin"
+    assert admin.is_active
+
+
+def test_an_administrator_can_rename_themself(api_admin, admin):
+    assert api_admin.patch(f"/api/users/{admin.id}/", {"name": "Ada L."}).status_code == 200
+
+
 def test_an_administrator_cannot_delete_themself(api_admin, admin):
     assert api_admin.delete(f"/api/users/{admin.id}/").status_code == 400
 

@@ -168,7 +168,16 @@ class UserDetailApi(APIView):
         user = _get_user_or_404(user_id)
         data = self.UpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=user, data=dict(data.validated_data))
+        changes = dict(data.validated_data)
+        demoting_self = user.id == request.user.id and (
+            changes.get("role", user.role) != user.role or changes.get("is_active") is False
+        )
+        if demoting_self:
+            # Another administrator must do it: the last one could otherwise lock everyone out.
+            raise ApiValidationError(
+                {"detail": "You cannot deactivate your own account or take away your own role."}
+            )
+        user = services.user_update(user=user, data=changes)
         return Response(AccountOutputSerializer(user).data)
 
     @extend_schema(responses={204: None})
