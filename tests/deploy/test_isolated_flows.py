@@ -52,8 +52,8 @@ def test_the_monitoring_process_and_its_worker_need_only_the_monitoring_database
     owner_access = access_token(users_process, "olga")
     create_user(role=Role.CLIENT, username="sven")
     stranger_access = access_token(users_process, "sven")
-    # The device as the devices app's event projects it into monitoring (the devices process
-    # and its event are proven separately).
+    # The device as the devices app's event projects it into monitoring (a worker with the
+    # monitoring database alone applying that event: test_process_isolation.py).
     device = uuid.uuid4()
     device_projection_apply(
         event={
