@@ -133,12 +133,18 @@ def test_the_chart_of_a_chosen_day_shows_the_hourly_values_the_api_returns(
     page.get_by_text("Values as a table").click()
     cells = page.locator("[data-table] tbody td.numeric").all_inner_texts()
     assert [float(cell.split()[0]) for cell in cells] == [round(kwh, 3) for kwh in expected]
-    # Chart.js animates after an update; the screenshot shows the chart as it settles.
+    # The screenshot must show the chart drawn: a viewport as tall as the page (a full-page
+    # capture would otherwise resize it, and Chart.js clears the canvas on a resize until it
+    # redraws), no animation, and two frames for the redraw.
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": height})
     page.evaluate(
-        """() => {
+        """() => new Promise((drawn) => {
             const chart = Chart.getChart(document.querySelector("[data-device-page] canvas"));
-            chart.stop();
+            chart.options.animation = false;
+            chart.resize();
             chart.update("none");
-        }"""
+            requestAnimationFrame(() => requestAnimationFrame(drawn));
+        })"""
     )
     screenshot(page, "device")
