@@ -31,7 +31,6 @@ def test_a_client_signs_in_through_the_form_and_lands_on_the_dashboard(
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("Alice Client")
     # The page's script has asked the REST API for the meters (with or without an answer).
     expect(page.locator("[data-devices]")).to_have_attribute("aria-busy", "false")
-    screenshot(page, "dashboard")
 
 
 def test_an_administrator_signs_in_and_lands_in_the_admin(page, live_server, admin):
