@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from .db_roles import SUMMARY_COLUMNS
 from .models import Role, User
 
 
@@ -48,8 +49,14 @@ def user_get_by_username(*, username: str) -> User | None:
     return User.objects.using("default").filter(username=username).first()
 
 
+def _summaries() -> QuerySet[User]:
+    # Only the summary's columns: the read-only role of other processes may read no others
+    # (apps/users/db_roles.py).
+    return User.objects.using("default").only(*SUMMARY_COLUMNS)
+
+
 def account_get(*, user_id: int) -> AccountSummary | None:
-    user = user_get(user_id=user_id)
+    user = _summaries().filter(id=user_id).first()
     return _summary(user) if user else None
 
 
@@ -58,12 +65,13 @@ def accounts_by_id(*, user_ids: Iterable[int]) -> dict[int, AccountSummary]:
     ids = {user_id for user_id in user_ids if user_id is not None}
     if not ids:
         return {}
-    return {user.id: _summary(user) for user in User.objects.using("default").filter(id__in=ids)}
+    return {user.id: _summary(user) for user in _summaries().filter(id__in=ids)}
 
 
 def client_accounts() -> list[AccountSummary]:
     """Active clients, for choosing the owner of a meter."""
-    return [_summary(user) for user in user_list(role=Role.CLIENT, is_active=True)]
+    clients = _summaries().filter(role=Role.CLIENT, is_active=True).order_by("username")
+    return [_summary(user) for user in clients]
 
 
 def is_active_client(*, user_id: int) -> bool:

@@ -6,13 +6,16 @@
 #                          (the one-shot `migrate` service) and nothing else.
 #   <prefix>_<db>_app      CONNECT on its own database only, and SELECT/INSERT/UPDATE/DELETE on the
 #                          tables the migrator creates there; no DDL, no other database.
+#   ems_users_reader       CONNECT on the users database and, once migrated, SELECT on the columns
+#                          of an account summary only (apps/users/db_roles.py): the devices API
+#                          checks an owner with it when a meter is assigned.
 #
 # Passwords come from the environment (docker/compose.yaml); nothing is stored in this file.
 set -euo pipefail
 
 PREFIX=${EMS_DB_PREFIX:-ems}
 : "${EMS_MIGRATOR_PASSWORD:?}" "${USERS_DB_PASSWORD:?}" "${DEVICES_DB_PASSWORD:?}"
-: "${MONITORING_DB_PASSWORD:?}" "${CHAT_DB_PASSWORD:?}"
+: "${MONITORING_DB_PASSWORD:?}" "${CHAT_DB_PASSWORD:?}" "${USERS_READER_DB_PASSWORD:?}"
 
 psql=(psql -v ON_ERROR_STOP=1 --no-psqlrc --quiet --username "${POSTGRES_USER:-postgres}")
 
@@ -44,3 +47,11 @@ ALTER DEFAULT PRIVILEGES FOR ROLE :"migrator" IN SCHEMA public
 SQL
     echo "database ${PREFIX}_${database}: owner ${PREFIX}_migrator, app role ${PREFIX}_${database}_app"
 done
+
+# The users migration 0003 grants this role its columns when it finds the role.
+"${psql[@]}" --dbname "${PREFIX}_users" -v password="$USERS_READER_DB_PASSWORD" <<'SQL'
+CREATE ROLE ems_users_reader LOGIN PASSWORD :'password';
+GRANT CONNECT ON DATABASE :"DBNAME" TO ems_users_reader;
+GRANT USAGE ON SCHEMA public TO ems_users_reader;
+SQL
+echo "role ems_users_reader: account summaries of ${PREFIX}_users, read only"
