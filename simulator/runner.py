@@ -116,7 +116,10 @@ class Simulation:
                 self._publish(self._readings(due))
             else:
                 self.publisher.flush()
-            if time.monotonic() - last_refresh > refresh_every:
+            # With no meter yet (the demo starts before the device events reach the
+            # projection), look again every few seconds instead of every `refresh_every`.
+            wait = refresh_every if self.meters else min(refresh_every, 2.0)
+            if time.monotonic() - last_refresh > wait:
                 self._refresh_meters()
                 last_refresh = time.monotonic()
             time.sleep(min(0.2, self.interval.total_seconds() / max(self.speed, 1e-9)))
