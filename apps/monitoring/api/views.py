@@ -273,6 +273,8 @@ def _since(value: str) -> dict:
 
 class AlertListApi(APIView):
     permission_classes = [IsAuthenticated]
+    # Also tells the OpenAPI schema that GET answers a page, not a bare list.
+    pagination_class = StandardPagination
 
     class FilterSerializer(serializers.Serializer):
         device = serializers.UUIDField(required=False)
@@ -291,7 +293,7 @@ class AlertListApi(APIView):
             acknowledged=query.get("acknowledged"),
             **since,
         )
-        paginator = StandardPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(alerts, request, view=self)
         return paginator.get_paginated_response(AlertOutputSerializer(page, many=True).data)
 
