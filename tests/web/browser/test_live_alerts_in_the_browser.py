@@ -17,10 +17,10 @@ from playwright.sync_api import expect
 
 from ems.events import READINGS_QUEUE
 from tests.sockets import access_token
+from tests.web.meters import assigned_meter, ingest, last_full_hour, readings
 from tests.workers import celery_worker
 
 from .live import in_a_thread
-from .meters import assigned_meter, ingest, last_full_hour, readings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 

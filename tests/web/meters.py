@@ -15,6 +15,8 @@ from apps.devices.events import device_event
 from apps.monitoring import services as monitoring_services
 from apps.monitoring.projection import device_projection_apply
 
+HOUR = dt.timedelta(hours=1)
+
 
 def assigned_meter(owner, *, max_hourly_kwh: str = "2.000", description: str = "Kitchen meter"):
     """A meter of `owner` in the devices database and in monitoring's projection."""
