@@ -3,7 +3,8 @@
 
 export const timezone = document.body.dataset.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-// The API sends decimals as strings ("1.250"): read every number through this.
+// The devices API sends decimals as strings ("1.250"), monitoring as JSON numbers: read every
+// number through this.
 export const number = (value) => (value === null || value === undefined || value === "" ? 0 : Number(value));
 
 const energy = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2, minimumFractionDigits: 2 });
