@@ -11,7 +11,7 @@ import pytest
 
 from apps.monitoring.models import Alert
 from tests.factories import api_client_for
-from tests.web.meters import HOUR, assigned_meter, ingest
+from tests.web.meters import HOUR, assigned_meter_in_transaction, ingest
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"])
 
@@ -32,7 +32,7 @@ def alice(client_a):
 
 @pytest.fixture
 def meter(client_a):
-    return assigned_meter(client_a, max_hourly_kwh="2.000")
+    return assigned_meter_in_transaction(client_a, max_hourly_kwh="2.000")
 
 
 @pytest.fixture
