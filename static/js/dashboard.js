@@ -17,7 +17,7 @@ function hourBar(hour, limit) {
   const share = limit > 0 ? Math.min(100, (value / limit) * 100) : 0;
   return h("div", { class: "hour-meter" },
     h("div", { class: "stat-row" },
-      h("span", { class: "stat-row__label", text: hour ? `This hour (${hourLabel(hour.start)})` : "This hour" }),
+      h("span", { class: "stat-row__label", text: hour ? `This hour (${hourLabel(hour.start)}–${hourLabel(Date.parse(hour.start) + 3600 * 1000)})` : "This hour" }),
       h("span", { class: over ? "stat-row__value text-danger" : "stat-row__value", text: `${number(value).toFixed(2)} / ${kwh(limit)}` })),
     h("div", {
       class: over ? "bar bar--over" : "bar",

@@ -65,3 +65,16 @@ export function currentHour(hours, now = Date.now()) {
     return start <= now && now < start + 3600 * 1000;
   }) || null;
 }
+
+// What a chosen period covers, as words: "Mon, Nov 23 – Sun, Nov 29" for a week, "November 2026"
+// for a month, "Friday, November 27, 2026" for a day (calendar dates: no time zone applies).
+export function periodLabel(kind, date) {
+  const calendarDate = (options) => new Intl.DateTimeFormat(undefined, { timeZone: "UTC", ...options });
+  if (kind === "week") {
+    const { from, to } = weekOf(date);
+    const short = calendarDate({ weekday: "short", day: "numeric", month: "short" });
+    return `${short.format(parse(from))} – ${short.format(parse(to))}`;
+  }
+  if (kind === "month") return calendarDate({ month: "long", year: "numeric" }).format(parse(date));
+  return calendarDate({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(parse(date));
+}
