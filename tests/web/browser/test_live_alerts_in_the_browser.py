@@ -15,10 +15,12 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from ems.events import READINGS_QUEUE
+from apps.devices import services as device_services
+from apps.monitoring.models import DeviceProjection
+from ems.events import EVENTS_QUEUE, READINGS_QUEUE
 from tests.sockets import access_token
-from tests.web.meters import assigned_meter, ingest, last_full_hour, readings
-from tests.workers import celery_worker
+from tests.web.meters import HOUR, assigned_meter, ingest, last_full_hour, readings
+from tests.workers import celery_worker, wait_until
 
 from .live import in_a_thread
 
@@ -85,3 +87,36 @@ def test_a_reading_over_the_limit_ingested_while_the_dashboard_is_open_shows_the
         (alert["device"], alert["kwh"], alert["max_hourly_kwh"]) for alert in alerts["results"]
     ] == [(str(meter.id), 2.75, 2.0)]
     assert alerts["results"][0]["hour_start"] == hour.isoformat()
+
+
+def test_a_client_acknowledges_an_alert_and_keeps_those_of_a_meter_taken_off_the_account(
+    signed_in_page, client_a
+):
+    kept = assigned_meter(client_a, description="Kitchen meter")
+    taken = assigned_meter(client_a, description="Garage meter")
+    hour = last_full_hour()
+    in_a_thread(lambda: ingest(kept, hour, 0.0, 2.5))
+    in_a_thread(lambda: ingest(taken, hour - HOUR, 0.0, 3.0))
+    with celery_worker(EVENTS_QUEUE):
+        device_services.device_unassign(device=taken)
+        projected = DeviceProjection.objects.using("monitoring").filter(id=taken.id)
+        assert wait_until(lambda: projected.get().owner_id is None)
+
+    page = signed_in_page(client_a, "/alerts/")
+    rows = page.locator("[data-alert-list] > li")
+    expect(rows).to_have_count(2)
+    expect(page.locator("[data-alert-count-value]")).to_have_text("2")
+    # The alert stays the client's (raised while they owned the meter), but the meter's page is
+    # no longer theirs: no link to it.
+    taken_row, kept_row = rows.filter(has_text="3.00 kWh"), rows.filter(has_text="2.50 kWh")
+    expect(taken_row).to_contain_text(f"Meter {str(taken.id)[:8]} (no longer on your account)")
+    expect(taken_row.get_by_role("link")).to_have_count(0)
+    expect(kept_row.get_by_role("link", name="Kitchen meter")).to_have_attribute(
+        "href", f"/devices/{kept.id}/"
+    )
+
+    kept_row.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Alert acknowledged.")).to_be_visible()
+    expect(rows).to_have_count(1)
+    expect(taken_row).to_have_count(1)
+    expect(page.locator("[data-alert-count-value]")).to_have_text("1")
