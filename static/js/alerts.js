@@ -14,12 +14,22 @@ const filter = root.querySelector("[data-filter]");
 const list = root.querySelector("[data-alert-list]");
 const more = root.querySelector("[data-more]");
 const names = new Map(); // device id -> description
+let namesKnown = false; // the devices list was read: a meter missing from it is not the reader's
 let nextPage = null;
 const staff = "staff" in root.dataset;
 const deviceHref = (id) => (staff ? `/admin/devices/device/${id}/change/` : `/devices/${id}/`);
 
 const onlyOpen = () => filter.elements.show.value === "open";
 const deviceName = (id) => names.get(id) || `Meter ${String(id).slice(0, 8)}`;
+
+// A client keeps the alerts of a meter that was later taken off their account; its page is no
+// longer theirs (404), so it is named without a link.
+function deviceLink(id) {
+  if (!staff && namesKnown && !names.has(id)) {
+    return h("span", { class: "alert-item__device", text: `${deviceName(id)} (no longer on your account)` });
+  }
+  return h("a", { href: deviceHref(id), class: "alert-item__device", text: deviceName(id) });
+}
 
 async function acknowledge(alert, row, button) {
   button.disabled = true;
@@ -44,7 +54,7 @@ function item(alert) {
   if (!alert.acknowledged_at) action.addEventListener("click", () => acknowledge(alert, row, action));
   row.append(
     h("div", { class: "alert-item__main" },
-      h("a", { href: deviceHref(alert.device), class: "alert-item__device", text: deviceName(alert.device) }),
+      deviceLink(alert.device),
       h("p", { text: `${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, maximum ${kwh(alert.max_hourly_kwh)}.` }),
       h("p", { class: "muted small", text: `Raised ${dateTimeLabel(alert.created_at)}` })),
     action);
@@ -82,6 +92,7 @@ async function loadPage(reset) {
 async function loadNames() {
   try {
     for (const device of await api.all("/api/devices/")) names.set(device.id, device.description);
+    namesKnown = true;
   } catch {
     // Names are a nicety: the list still shows each meter by its id.
   }

@@ -38,7 +38,8 @@ function datasets({ values, limit, previous }) {
       borderColor: COLORS.previous,
       borderWidth: 2,
       pointRadius: 2,
-      tension: 0.25,
+      // Straight segments: a smoothed curve would draw values that were never measured.
+      tension: 0,
       order: 0,
     });
   }

@@ -17,7 +17,7 @@ function hourBar(hour, limit) {
   const share = limit > 0 ? Math.min(100, (value / limit) * 100) : 0;
   return h("div", { class: "hour-meter" },
     h("div", { class: "stat-row" },
-      h("span", { class: "stat-row__label", text: hour ? `This hour (${hourLabel(hour.start)})` : "This hour" }),
+      h("span", { class: "stat-row__label", text: hour ? `This hour (${hourLabel(hour.start)}–${hourLabel(Date.parse(hour.start) + 3600 * 1000)})` : "This hour" }),
       h("span", { class: over ? "stat-row__value text-danger" : "stat-row__value", text: `${number(value).toFixed(2)} / ${kwh(limit)}` })),
     h("div", {
       class: over ? "bar bar--over" : "bar",
@@ -31,10 +31,12 @@ function hourBar(hour, limit) {
     over ? h("p", { class: "text-danger small", text: "Over the hourly maximum." }) : null);
 }
 
-function alertList(alerts) {
-  if (!alerts.length) return h("p", { class: "muted small", text: "No unacknowledged alerts." });
+function alertList(page) {
+  // `count` counts them all; `results` is the first page only (newest first).
+  const alerts = page.results;
+  if (!page.count) return h("p", { class: "muted small", text: "No unacknowledged alerts." });
   return h("div", { class: "card__alerts" },
-    h("p", { class: "small" }, h("strong", { text: `${alerts.length} unacknowledged alert${alerts.length > 1 ? "s" : ""}` })),
+    h("p", { class: "small" }, h("strong", { text: `${page.count} unacknowledged alert${page.count > 1 ? "s" : ""}` })),
     h("ul", { class: "plain-list small" },
       alerts.slice(0, 3).map((alert) => h("li", {
         text: `${dateTimeLabel(alert.hour_start)}: ${kwh(alert.kwh)} (max ${kwh(alert.max_hourly_kwh)})`,
@@ -47,7 +49,7 @@ async function fillCard(device, body) {
   try {
     const [day, alerts] = await Promise.all([
       api.get(`/api/devices/${device.id}/consumption/`, { date: localDate() }),
-      api.get("/api/alerts/", { device: device.id, acknowledged: "false" }),
+      api.get("/api/alerts/", { device: device.id, acknowledged: "false", page_size: 3 }),
     ]);
     const limit = number(device.max_hourly_kwh);
     const total = day.total ?? day.hours.reduce((sum, hour) => sum + number(hour.kwh), 0);
@@ -56,7 +58,7 @@ async function fillCard(device, body) {
         h("span", { class: "stat-row__label", text: "Today so far" }),
         h("span", { class: "stat-row__value stat-row__value--big", text: kwh(total) })),
       hourBar(currentHour(day.hours), limit),
-      alertList(alerts.results));
+      alertList(alerts));
   } catch (error) {
     body.replaceChildren(failure(`Could not load this meter's data: ${error.message}`, () => fillCard(device, body)));
   }

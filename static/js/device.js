@@ -7,7 +7,7 @@ import { api } from "./api.js";
 import { consumptionChart } from "./charts.js";
 import { h, failure } from "./dom.js";
 import {
-  addDays, addMonths, dayLabel, hourLabel, kwh, localDate, monthOf, number, weekOf,
+  addDays, addMonths, dayLabel, hourLabel, kwh, localDate, monthOf, number, periodLabel, weekOf,
 } from "./format.js";
 
 const root = document.querySelector("[data-device-page]");
@@ -128,7 +128,7 @@ async function draw() {
     });
     renderSummary(kind, answer, before);
     renderTable(kind, answer);
-    status.textContent = `Showing the ${kind} of ${date} (${answer.timezone || ""}).`;
+    status.textContent = `Showing the ${kind} of ${date}: ${periodLabel(kind, date)} (${answer.timezone || "your time zone"} time).`;
   } catch (error) {
     if (mine !== generation) return;
     status.replaceChildren(failure(`Could not load the consumption: ${error.message}`, draw));

@@ -3,7 +3,8 @@
 
 export const timezone = document.body.dataset.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-// The API sends decimals as strings ("1.250"): read every number through this.
+// The devices API sends decimals as strings ("1.250"), monitoring as JSON numbers: read every
+// number through this.
 export const number = (value) => (value === null || value === undefined || value === "" ? 0 : Number(value));
 
 const energy = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2, minimumFractionDigits: 2 });
@@ -63,4 +64,17 @@ export function currentHour(hours, now = Date.now()) {
     const start = Date.parse(hour.start);
     return start <= now && now < start + 3600 * 1000;
   }) || null;
+}
+
+// What a chosen period covers, as words: "Mon, Nov 23 – Sun, Nov 29" for a week, "November 2026"
+// for a month, "Friday, November 27, 2026" for a day (calendar dates: no time zone applies).
+export function periodLabel(kind, date) {
+  const calendarDate = (options) => new Intl.DateTimeFormat(undefined, { timeZone: "UTC", ...options });
+  if (kind === "week") {
+    const { from, to } = weekOf(date);
+    const short = calendarDate({ weekday: "short", day: "numeric", month: "short" });
+    return `${short.format(parse(from))} – ${short.format(parse(to))}`;
+  }
+  if (kind === "month") return calendarDate({ month: "long", year: "numeric" }).format(parse(date));
+  return calendarDate({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(parse(date));
 }

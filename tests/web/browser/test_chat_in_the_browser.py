@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.chat.models import ReadState
-from ems.groups import user_group
+from apps.monitoring.models import Alert
 from tests.sockets import access_token
+from tests.web.meters import HOUR, assigned_meter, ingest, last_full_hour
 
-from .live import alert_json, in_a_thread, push_alert_to, seed_messages
+from .live import in_a_thread, seed_messages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -151,6 +152,8 @@ def test_the_client_chat_works_on_a_phone(signed_in_page, client_a):
 def test_a_live_alert_shows_a_toast_and_raises_the_counter_without_a_reload(
     signed_in_page, client_a, client_b
 ):
+    meter = assigned_meter(client_a, max_hourly_kwh="2.000")
+    hour = last_full_hour()
     page = signed_in_page(client_a, "/dashboard/")
     bob = signed_in_page(client_b, "/dashboard/")
     for each in (page, bob):
@@ -158,17 +161,16 @@ def test_a_live_alert_shows_a_toast_and_raises_the_counter_without_a_reload(
     badge = page.locator("[data-alert-count]")
     expect(badge).to_be_hidden()
 
-    push_alert_to(user_group(client_a.id))
+    # The ingestion service stores the readings and pushes the alert on commit, as the worker.
+    in_a_thread(lambda: ingest(meter, hour - HOUR, 0.0, 2.75))
 
     toast = page.get_by_role("alert").filter(has_text="Consumption over the limit:")
     expect(toast).to_contain_text("2.75 kWh")
-    expect(toast.get_by_role("link")).to_have_attribute(
-        "href", "/devices/7c9e6679-7425-40de-944b-e07fc1f90ae7/"
-    )
+    expect(toast.get_by_role("link")).to_have_attribute("href", f"/devices/{meter.id}/")
     expect(badge).to_be_visible()
     expect(page.locator("[data-alert-count-value]")).to_have_text("1")
 
-    push_alert_to(user_group(client_a.id))
+    in_a_thread(lambda: ingest(meter, hour, 2.75, 5.0))
     expect(page.locator("[data-alert-count-value]")).to_have_text("2")
     # Another client's page hears nothing of it.
     expect(bob.get_by_text("Consumption over the limit:")).to_have_count(0)
@@ -178,8 +180,13 @@ def test_a_live_alert_shows_a_toast_and_raises_the_counter_without_a_reload(
 def test_after_its_token_expires_the_socket_reconnects_with_a_new_one_and_catches_up(
     signed_in_page, client_a
 ):
-    """The alerts REST API is the monitoring app's (not merged yet): its answers are played by
-    the test, written against the contract; the socket and the token endpoint are real."""
+    """The alerts API, the socket and the token endpoint are real. Only the page's first token
+    is replaced, by one that expires in 3 s (the endpoint issues 15-minute tokens), so that the
+    server closes the socket during the test."""
+    meter = assigned_meter(client_a, max_hourly_kwh="2.000")
+    hour = last_full_hour()
+    in_a_thread(lambda: ingest(meter, hour - HOUR, 0.0, 2.5))
+    known = Alert.objects.using("monitoring").get()
     short_lived = access_token(client_a, lifetime=timedelta(seconds=3))
     token_requests = []
     alert_queries = []
@@ -189,36 +196,31 @@ def test_after_its_token_expires_the_socket_reconnects_with_a_new_one_and_catche
         if len(token_requests) == 1:
             # A token that dies in 3 s, claimed to live an hour, so the page keeps using it.
             route.fulfill(json={"access": short_lived, "expires_at": time.time() + 3600})
-        else:
-            route.continue_()
+            return
+        if len(token_requests) == 2:
+            # The socket was refused and is closed: an alert raised now reaches no page live.
+            in_a_thread(lambda: ingest(meter, hour, 2.5, 5.75))
+        route.continue_()
 
-    def alerts(route):
-        query = parse_qs(urlsplit(route.request.url).query)
-        alert_queries.append(query)
-        if "since" in query:
-            results = [alert_json(42)] if query["since"] == ["41"] else []
-        elif query.get("acknowledged") == ["false"]:
-            results = [alert_json(42)] * 5
-        else:
-            results = [alert_json(41)]
-        route.fulfill(
-            json={"count": len(results), "next": None, "previous": None, "results": results}
-        )
+    def record(request):
+        if "/api/alerts/" in request.url:
+            alert_queries.append(parse_qs(urlsplit(request.url).query))
 
-    def route_everything(page):
+    def prepare(page):
         page.route("**/web/token/", token)
-        page.route(re.compile(r".*/api/alerts/(\?.*)?$"), alerts)
+        page.on("request", record)
 
-    page = signed_in_page(client_a, "/dashboard/", before_goto=route_everything)
+    page = signed_in_page(client_a, "/dashboard/", before_goto=prepare)
     expect(page.locator("body")).to_have_attribute("data-socket-notifications", "open")
+    expect(page.locator("[data-alert-count-value]")).to_have_text("1")
     # The server closes the socket when the token expires (4401); the page gets a fresh token,
-    # reconnects and asks for the alerts raised after the last one it knew (41).
+    # reconnects and asks for the alerts raised after the last one it knew.
     toast = page.get_by_role("alert").filter(has_text="Consumption over the limit:")
-    expect(toast).to_contain_text("2.75 kWh", timeout=15_000)
-    expect(page.locator("[data-alert-count-value]")).to_have_text("5")
+    expect(toast).to_contain_text("3.25 kWh", timeout=15_000)
+    expect(page.locator("[data-alert-count-value]")).to_have_text("2")
     expect(page.locator("body")).to_have_attribute("data-socket-notifications", "open")
     assert len(token_requests) >= 2
-    assert {"since": ["41"]} in alert_queries
+    assert {"since": [str(known.id)]} in alert_queries
 
 
 def test_an_administrator_chats_by_keyboard_alone(signed_in_page, client_a, admin):
