@@ -10,10 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.devices import services
+from apps.devices.events import device_event
 from apps.devices.models import Device
 from apps.devices.reconciliation import devices_reconcile
 from apps.monitoring.models import DeviceProjection
-from apps.monitoring.projection import device_projection_apply, device_projection_apply_inventory
+from apps.monitoring.projection import (
+    InvalidDeviceEvent,
+    device_projection_apply,
+    device_projection_apply_inventory,
+)
 from ems.events import DEVICE_CHANGED, DEVICE_INVENTORY
 from tests.devices.conftest import make_device
 
@@ -97,3 +102,24 @@ def test_lost_duplicated_and_reordered_events_converge_after_a_reconciliation(
         assert projected_gone is None or projected_gone.deleted
 
     check()
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"device_ids": ["not-a-uuid"], "max_version": 3},
+        {"device_ids": [], "max_version": "three"},
+        {"device_ids": 7, "max_version": 3},
+        {"device_ids": [], "max_version": 3, "after": "nope"},
+    ],
+)
+def test_a_malformed_inventory_is_refused_and_marks_nothing(
+    event, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(using="devices", execute=False):
+        device = make_device()
+    device_projection_apply(event=device_event(device=device, visible_owner_id=None))
+    with pytest.raises(InvalidDeviceEvent):
+        device_projection_apply_inventory(event=event)
+    assert not DeviceProjection.objects.get(id=device.id).deleted
