@@ -3,13 +3,16 @@ reconciliation brings monitoring's projection to the devices' state: lost change
 deletes converge, a device newer than the inventory is left alone, with a real worker and Redis."""
 
 import logging
+import threading
 import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connections, transaction
 
-from apps.devices import tasks
+from apps.devices import services, tasks
 from apps.devices.models import Device
+from apps.devices.reconciliation import inventory_version_take
 from apps.monitoring.models import DeviceProjection
 from apps.users.models import User
 from ems.celery import app
@@ -169,3 +172,33 @@ def test_a_late_and_repeated_inventory_leaves_a_device_newer_than_it_alone(
     assert _projected(gone).deleted
     assert not _projected(newer).deleted
     assert _projected(newer).version == _version(newer)
+
+
+def _advisory_lock_waiters() -> int:
+    with connections["devices"].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_inventory_version_waits_for_a_change_that_drew_a_smaller_one():
+    taken = {}
+
+    def take() -> None:
+        try:
+            taken["version"] = inventory_version_take()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    with transaction.atomic(using="devices"):
+        # A change in flight: its version is drawn, its row not yet committed.
+        in_flight = services._next_version()
+        thread = threading.Thread(target=take)
+        thread.start()
+        assert wait_until(lambda: _advisory_lock_waiters() == 1)
+        assert "version" not in taken
+    thread.join(timeout=15)
+    # Taken only once the change finished, so a list read after it includes that change.
+    assert taken["version"] > in_flight
