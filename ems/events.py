@@ -17,3 +17,9 @@ EVENTS_QUEUE = "events"
 READINGS_QUEUE = "readings"
 # Consumed by the devices worker (devices database only): events the devices app applies.
 DEVICES_QUEUE = "devices"
+
+# devices -> monitoring, sent by the periodic reconciliation after it resent every device's
+# state: {"device_ids": [str], "max_version": int, "after": str | None, "up_to": str | None},
+# the devices that exist with an id in (after, up_to]. Monitoring marks deleted the devices of
+# that range it holds that are not listed and whose version is <= max_version (a lost delete).
+DEVICE_INVENTORY = "devices.inventory"

@@ -35,6 +35,35 @@ def celery_worker(*queues: str) -> Iterator[None]:
         yield
 
 
+# Nothing listens on port 1: a connection is refused at once, as when Redis is down.
+UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
+
+
+def _use_broker(url: str) -> None:
+    """Point the Celery app at `url`: its pools of connections and producers are made anew.
+
+    They are not closed: kombu keeps one pool per broker URL process-wide and hands the same one
+    back when the URL is restored.
+    """
+    app.conf.update(CELERY_BROKER_URL=url)
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker_unreachable() -> Iterator[None]:
+    """Within the block every publish finds the broker down; restored after, even on failure.
+
+    Do not run a `celery_worker` inside the block: it would connect to the unreachable broker.
+    """
+    reachable = app.conf.broker_url
+    _use_broker(UNREACHABLE_BROKER)
+    try:
+        yield
+    finally:
+        _use_broker(reachable)
+
+
 def wait_until(condition: Callable[[], bool], *, timeout: float = 15.0, step: float = 0.05) -> bool:
     """Poll `condition` until it is true or `timeout` seconds pass; returns its last value."""
     deadline = time.monotonic() + timeout

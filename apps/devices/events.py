@@ -6,10 +6,8 @@ fields); `version` orders the events, so duplicates and late deliveries change n
 
 from decimal import Decimal
 
-from django.db import transaction
-
-from ems.celery import app as celery_app
-from ems.events import DEVICE_CHANGED, EVENTS_QUEUE
+from ems.events import DEVICE_CHANGED, DEVICE_INVENTORY, EVENTS_QUEUE
+from ems.publish import event_publish_on_commit, event_send
 
 from .models import Device
 
@@ -33,9 +31,30 @@ def device_event(*, device: Device, visible_owner_id: int | None, deleted: bool 
 
 
 def publish_device_changed(*, event: dict) -> None:
-    """Send after the devices transaction commits, so no consumer sees a rolled-back change."""
+    """Send after the devices transaction commits, so no consumer sees a rolled-back change.
 
-    def send() -> None:
-        celery_app.send_task(DEVICE_CHANGED, kwargs=event, queue=EVENTS_QUEUE)
+    If the broker is down then, the error is logged and the change stands; the periodic
+    reconciliation (`devices.reconcile`) sends the device's state again.
+    """
+    event_publish_on_commit(name=DEVICE_CHANGED, payload=event, queue=EVENTS_QUEUE, using="devices")
 
-    transaction.on_commit(send, using="devices")
+
+def send_device_changed(*, event: dict) -> None:
+    """Send now (reconciliation, outside any transaction); raises if the broker is down."""
+    event_send(name=DEVICE_CHANGED, payload=event, queue=EVENTS_QUEUE)
+
+
+def inventory_event(
+    *, device_ids: list[str], max_version: int, after: str | None, up_to: str | None
+) -> dict:
+    """The devices that exist with an id in (`after`, `up_to`] (None: unbounded on that side).
+
+    Every change of a device with a version <= `max_version` had committed when the list was
+    read, so a device in that range that is not listed and whose newest known version is
+    <= `max_version` was deleted.
+    """
+    return {"device_ids": device_ids, "max_version": max_version, "after": after, "up_to": up_to}
+
+
+def send_inventory(*, event: dict) -> None:
+    event_send(name=DEVICE_INVENTORY, payload=event, queue=EVENTS_QUEUE)

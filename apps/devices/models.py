@@ -13,6 +13,11 @@ MAX_HOURLY_KWH = Decimal("10000")
 # The version of every change comes from this PostgreSQL sequence (migration 0001), so it grows
 # across deletes and re-creations of one id, not only within one row's life.
 VERSION_SEQUENCE = "devices_device_version_seq"
+# Every draw from the sequence holds this advisory lock shared until its transaction ends; the
+# inventory of the reconciliation takes it exclusively, so when it draws its own version every
+# smaller version belongs to a finished transaction (apps/devices/reconciliation.py). Two int4
+# keys: a key space apart from the single-bigint locks taken per owner account.
+VERSION_LOCK = (0x454D53, 1)
 
 
 class MeterKind(models.TextChoices):

@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import Device, OwnerAccount
 
@@ -57,3 +57,20 @@ def device_get(*, device_id: uuid.UUID) -> Device | None:
 
 def device_get_for_client(*, device_id: uuid.UUID, client_id: int) -> Device | None:
     return device_list_for_client(client_id=client_id).filter(id=device_id).first()
+
+
+def device_chunk_by_id(*, after: uuid.UUID | None, limit: int) -> list[tuple[Device, int | None]]:
+    """Up to `limit` devices with an id above `after`, by id, each with its visible owner.
+
+    One statement, so each device and its owner's account are read in the same snapshot: the
+    visible owner is the one the device's current version was published with. "Hidden" is the
+    negation of OwnerAccount.may_see_devices.
+    """
+    hidden = OwnerAccount.objects.using("devices").filter(user_id=OuterRef("owner_id"))
+    hidden = hidden.exclude(is_active=True, role="client", deleted=False)
+    devices = Device.objects.using("devices").annotate(owner_hidden=Exists(hidden)).order_by("id")
+    if after is not None:
+        devices = devices.filter(id__gt=after)
+    return [
+        (device, None if device.owner_hidden else device.owner_id) for device in devices[:limit]
+    ]

@@ -16,7 +16,7 @@ from apps.users import selectors as user_selectors
 
 from . import selectors
 from .events import device_event, publish_device_changed
-from .models import VERSION_SEQUENCE, Device, MeterKind, OwnerAccount
+from .models import VERSION_LOCK, VERSION_SEQUENCE, Device, MeterKind, OwnerAccount
 
 # Fields an update may change; `owner_id` is the assignment.
 EDITABLE_FIELDS = ("description", "address", "max_hourly_kwh", "meter_kind", "owner_id")
@@ -31,6 +31,8 @@ def ingestion_token_hash(token: str) -> str:
 
 def _next_version() -> int:
     with connections["devices"].cursor() as cursor:
+        # Held until the change commits or rolls back; see VERSION_LOCK.
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", VERSION_LOCK)
         cursor.execute("SELECT nextval(%s)", [VERSION_SEQUENCE])
         return cursor.fetchone()[0]
 

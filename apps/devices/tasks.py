@@ -3,13 +3,18 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from ems.events import ACCOUNT_CHANGED
 
 from . import services
+from .reconciliation import devices_reconcile
 
 logger = logging.getLogger(__name__)
+
+# Sent by beat to the `devices` queue (CELERY_BEAT_SCHEDULE, `# --- reconcile ---`).
+RECONCILE = "devices.reconcile"
 
 
 @shared_task(
@@ -34,3 +39,13 @@ def account_changed(**event) -> None:
         user_id=user_id, is_active=is_active, role=role, deleted=deleted, version=version
     )
     logger.info("account event user %s: %s device(s) changed", user_id, changed)
+
+
+@shared_task(name=RECONCILE)
+def reconcile() -> dict:
+    """Resend every device's state and the inventory of existing devices to monitoring.
+
+    Not retried: the next period runs it again from the start.
+    """
+    result = devices_reconcile(chunk_size=settings.DEVICES_INVENTORY_CHUNK)
+    return {"devices": result.devices, "inventories": result.inventories}

@@ -1,4 +1,4 @@
-"""Applies the devices app's DEVICE_CHANGED events to monitoring's projection of devices.
+"""Applies the devices app's DEVICE_CHANGED and DEVICE_INVENTORY events to monitoring's projection.
 
 The event is the device's whole state after a change, so applying it is an upsert; `version`
 makes it idempotent and order-proof: a duplicate or an older event changes nothing.
@@ -69,3 +69,41 @@ def device_projection_apply(*, event: dict) -> bool:
     with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
         cursor.execute(statement, [row[column] for column in columns])
         return cursor.rowcount == 1
+
+
+def _parse_inventory(event: dict) -> dict:
+    try:
+        ids = [uuid.UUID(str(device_id)) for device_id in event["device_ids"]]
+        max_version = int(event["max_version"])
+        bounds = {
+            side: uuid.UUID(str(event[side])) if event.get(side) is not None else None
+            for side in ("after", "up_to")
+        }
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InvalidDeviceEvent(f"malformed inventory event: {error!r}") from error
+    return {"ids": ids, "max_version": max_version, **bounds}
+
+
+def device_projection_apply_inventory(*, event: dict) -> int:
+    """Mark deleted the devices of the inventory's id range that it does not list; how many.
+
+    Only a device whose version is <= the inventory's `max_version`: every change up to that
+    version had committed when the devices app read the list, so such a device is not listed
+    because it was deleted. A device changed or created after (a higher version) is left alone.
+    The row takes `max_version`, newer than any state it had before its deletion, so a late event
+    of those cannot bring it back; the real tombstone, or a re-creation, is newer still and
+    applies. Idempotent, and any order of inventories and device events ends the same.
+    """
+    inventory = _parse_inventory(event)
+    statement = (
+        "UPDATE monitoring_device_projection "
+        "SET deleted = true, ingestion_token_hash = NULL, version = %(max_version)s, "
+        "updated_at = now() "
+        "WHERE NOT deleted AND version <= %(max_version)s "
+        "AND (%(after)s::uuid IS NULL OR id > %(after)s::uuid) "
+        "AND (%(up_to)s::uuid IS NULL OR id <= %(up_to)s::uuid) "
+        "AND NOT (id = ANY(%(ids)s::uuid[]))"
+    )
+    with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
+        cursor.execute(statement, inventory)
+        return cursor.rowcount

@@ -7,11 +7,15 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from ems.events import DEVICE_CHANGED
+from ems.events import DEVICE_CHANGED, DEVICE_INVENTORY
 
 from . import services
 from .models import QuarantineReason
-from .projection import InvalidDeviceEvent, device_projection_apply
+from .projection import (
+    InvalidDeviceEvent,
+    device_projection_apply,
+    device_projection_apply_inventory,
+)
 from .validation import Rejection
 
 logger = logging.getLogger(__name__)
@@ -38,6 +42,30 @@ def device_changed(**event) -> None:
         event.get("device_id"),
         event.get("version"),
         "applied" if applied else "ignored (not newer)",
+    )
+
+
+@shared_task(
+    name=DEVICE_INVENTORY,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=10,
+)
+def device_inventory(**event) -> None:
+    """The devices that exist in a range of ids: the others of that range were deleted."""
+    try:
+        marked = device_projection_apply_inventory(event=event)
+    except InvalidDeviceEvent as error:
+        # Not retried: the same event would fail the same way. Logged without the id list.
+        logger.error("inventory event refused: %s", error)
+        return
+    level = logging.WARNING if marked else logging.INFO
+    logger.log(
+        level,
+        "inventory at version %s (%s device(s)): %s device(s) marked deleted",
+        event.get("max_version"),
+        len(event.get("device_ids") or ()),
+        marked,
     )
 
 

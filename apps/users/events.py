@@ -4,10 +4,10 @@ Sent by task name on the `devices` queue (ems/events.py), so this app never impo
 app's code. The devices app consumes ACCOUNT_CHANGED to unassign or hide a person's meters.
 """
 
-from django.db import connections, transaction
+from django.db import connections
 
-from ems.celery import app as celery_app
 from ems.events import ACCOUNT_CHANGED, DEVICES_QUEUE
+from ems.publish import event_publish_on_commit
 
 
 def _next_event_version() -> int:
@@ -29,8 +29,7 @@ def publish_account_changed(*, user_id: int, is_active: bool, role: str, deleted
         "deleted": deleted,
         "version": _next_event_version(),
     }
-
-    def send() -> None:
-        celery_app.send_task(ACCOUNT_CHANGED, kwargs=payload, queue=DEVICES_QUEUE)
-
-    transaction.on_commit(send, using="default")
+    # A broker failure after the commit is logged, not raised (ems/publish.py): the change stands.
+    event_publish_on_commit(
+        name=ACCOUNT_CHANGED, payload=payload, queue=DEVICES_QUEUE, using="default"
+    )

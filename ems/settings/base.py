@@ -316,3 +316,16 @@ CELERY_BEAT_SCHEDULE["monitoring-raw-retention"] = {
     "schedule": 3600.0,
     "options": {"queue": "events"},
 }
+
+# --- reconcile ---
+# docs/consistency.md: every DEVICES_RECONCILE_SECONDS the devices worker resends every device's
+# state and an inventory of the devices (DEVICES_INVENTORY_CHUNK ids per event) to monitoring,
+# so an event lost to a broker outage converges. A run not started within one period expires:
+# a devices worker that was down does not run a backlog of them.
+DEVICES_RECONCILE_SECONDS = env.int("DEVICES_RECONCILE_SECONDS", default=600)
+DEVICES_INVENTORY_CHUNK = env.int("DEVICES_INVENTORY_CHUNK", default=5000)
+CELERY_BEAT_SCHEDULE["devices-reconcile"] = {
+    "task": "devices.reconcile",
+    "schedule": float(DEVICES_RECONCILE_SECONDS),
+    "options": {"queue": "devices", "expires": DEVICES_RECONCILE_SECONDS},
+}
