@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.users import services as user_services
+from apps.users.api.throttles import RegistrationThrottle
 
 from .forms import RegistrationForm, SignInForm
 from .services import browser_access_token, session_sign_in
@@ -59,6 +60,10 @@ class RegisterView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = RegistrationForm(request.POST)
+        if not RegistrationThrottle().allow_request(request, self):
+            # The same limit as POST /api/auth/register/, counted together.
+            form.add_error(None, "Too many new accounts from your address. Try again later.")
+            return render(request, self.template_name, {"form": form}, status=429)
         if form.is_valid():
             data = form.cleaned_data
             try:

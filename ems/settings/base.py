@@ -163,6 +163,19 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "ems.schema.AutoSchema",
     "EXCEPTION_HANDLER": "ems.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # How many reverse proxies stand in front (docker/: nginx, 1): throttles then count the
+    # client's address from X-Forwarded-For instead of the proxy's.
+    "NUM_PROXIES": env.int("DRF_NUM_PROXIES", default=0),
+}
+# Self-registrations per client address (apps/users/api/throttles.py).
+EMS_REGISTRATION_RATE = env("EMS_REGISTRATION_RATE", default="20/hour")
+# Shared by every process and worker of a deployment (throttle counters, for one).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("CACHE_REDIS_URL", default=REDIS_URL),
+        "KEY_PREFIX": "ems",
+    }
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "EMS API",

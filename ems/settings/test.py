@@ -28,3 +28,7 @@ WHITENOISE_USE_FINDERS = True
 # otherwise keep sessions open and block dropping the test databases.
 for _database in DATABASES.values():  # noqa: F405
     _database["CONN_MAX_AGE"] = 0
+
+# Tests register many accounts from one address; tests/users/test_registration_throttle.py sets
+# a low rate where the limit is the point.
+EMS_REGISTRATION_RATE = "10000/minute"

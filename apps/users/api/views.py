@@ -21,11 +21,13 @@ from .serializers import (
     TimezoneField,
     TokenPairSerializer,
 )
+from .throttles import RegistrationThrottle
 
 
 class RegisterApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [RegistrationThrottle]
 
     class InputSerializer(serializers.Serializer):
         # Only these fields are read: role, is_staff or is_superuser in the body are ignored.
