@@ -13,38 +13,18 @@ from django.db import connections, transaction
 from apps.devices import services, tasks
 from apps.devices.models import Device
 from apps.devices.reconciliation import inventory_version_take
-from apps.monitoring.models import DeviceProjection
 from apps.users.models import User
 from ems.celery import app
 from ems.events import DEVICE_CHANGED, DEVICE_INVENTORY, EVENTS_QUEUE
+from tests.devices.projection import (
+    create_device,
+    device_version,
+    projected,
+    projection_reaches,
+)
 from tests.workers import broker_unreachable, celery_worker, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "devices", "monitoring"])
-
-
-def _create(api, **fields) -> str:
-    body = {"description": "Meter", "max_hourly_kwh": "2.5", **fields}
-    response = api.post("/api/devices/", body)
-    assert response.status_code == 201, response.content
-    return response.json()["id"]
-
-
-def _projected(device_id) -> DeviceProjection | None:
-    return DeviceProjection.objects.filter(id=device_id).first()
-
-
-def _projection_reaches(device_id, **expected) -> bool:
-    def reached() -> bool:
-        projected = _projected(device_id)
-        return projected is not None and all(
-            getattr(projected, field) == value for field, value in expected.items()
-        )
-
-    return wait_until(reached)
-
-
-def _version(device_id) -> int:
-    return Device.objects.get(id=device_id).version
 
 
 def _events_applied() -> None:
@@ -52,7 +32,7 @@ def _events_applied() -> None:
     sentinel = str(uuid.uuid4())
     event = {"device_id": sentinel, "version": 1, "max_hourly_kwh": "1.000", "meter_kind": "index"}
     app.send_task(DEVICE_CHANGED, kwargs=event, queue=EVENTS_QUEUE)
-    assert wait_until(lambda: _projected(sentinel) is not None)
+    assert wait_until(lambda: projected(sentinel) is not None)
 
 
 def _lost_events(caplog) -> list[str]:
@@ -63,7 +43,7 @@ def test_device_changes_committed_while_the_broker_is_down_answer_success_and_st
     api_admin, client_a, caplog
 ):
     with broker_unreachable(), caplog.at_level(logging.ERROR, logger="ems.publish"):
-        device_id = _create(api_admin, description="Boiler room")
+        device_id = create_device(api_admin, description="Boiler room")
         url = f"/api/devices/{device_id}/"
         assert Device.objects.get(id=device_id).description == "Boiler room"
 
@@ -97,25 +77,25 @@ def test_a_change_whose_event_was_lost_reaches_the_projection_after_the_periodic
     api_admin, client_a, settings
 ):
     with celery_worker(EVENTS_QUEUE):
-        device_id = _create(api_admin, description="Boiler room")
-        assert _projection_reaches(device_id, version=_version(device_id))
+        device_id = create_device(api_admin, description="Boiler room")
+        assert projection_reaches(device_id, version=device_version(device_id))
     with broker_unreachable():
         response = api_admin.patch(
             f"/api/devices/{device_id}/", {"max_hourly_kwh": "3.75", "owner": client_a.id}
         )
         assert response.status_code == 200
-    assert _projected(device_id).max_hourly_kwh == Decimal("2.500")  # the event was lost
+    assert projected(device_id).max_hourly_kwh == Decimal("2.500")  # the event was lost
 
     # Exactly what beat sends (CELERY_BEAT_SCHEDULE), consumed by the devices worker.
     entry = settings.CELERY_BEAT_SCHEDULE["devices-reconcile"]
     assert entry["options"]["queue"] == "devices"
     with celery_worker("devices", EVENTS_QUEUE):
         app.send_task(entry["task"], **entry["options"])
-        assert _projection_reaches(
+        assert projection_reaches(
             device_id,
             max_hourly_kwh=Decimal("3.75"),
             owner_id=client_a.id,
-            version=_version(device_id),
+            version=device_version(device_id),
             deleted=False,
         )
 
@@ -125,34 +105,34 @@ def test_deletes_whose_tombstones_were_lost_are_marked_deleted_by_the_inventory(
 ):
     settings.DEVICES_INVENTORY_CHUNK = 2  # five devices: three inventory events
     with celery_worker(EVENTS_QUEUE):
-        device_ids = sorted(_create(api_admin, description=f"Meter {n}") for n in range(5))
+        device_ids = sorted(create_device(api_admin, description=f"Meter {n}") for n in range(5))
         for device_id in device_ids:
-            assert _projection_reaches(device_id, version=_version(device_id))
+            assert projection_reaches(device_id, version=device_version(device_id))
     # The first and the last by id: the open-ended ranges of the first and the last chunk.
     gone = [device_ids[0], device_ids[3], device_ids[4]]
     kept = [device_ids[1], device_ids[2]]
     with broker_unreachable():
         for device_id in gone:
             assert api_admin.delete(f"/api/devices/{device_id}/").status_code == 204
-    assert not any(_projected(device_id).deleted for device_id in gone)
+    assert not any(projected(device_id).deleted for device_id in gone)
 
     with celery_worker(EVENTS_QUEUE):
         assert tasks.reconcile() == {"devices": 2, "inventories": 2}
         _events_applied()
     for device_id in gone:
-        assert _projected(device_id).deleted
-        assert _projected(device_id).ingestion_token_hash is None
+        assert projected(device_id).deleted
+        assert projected(device_id).ingestion_token_hash is None
     for device_id in kept:
-        assert not _projected(device_id).deleted
-        assert _projected(device_id).version == _version(device_id)
+        assert not projected(device_id).deleted
+        assert projected(device_id).version == device_version(device_id)
 
 
 def test_a_late_and_repeated_inventory_leaves_a_device_newer_than_it_alone(
     api_admin, broker_events
 ):
     with celery_worker(EVENTS_QUEUE):
-        gone = _create(api_admin, description="Old meter")
-        assert _projection_reaches(gone, version=_version(gone))
+        gone = create_device(api_admin, description="Old meter")
+        assert projection_reaches(gone, version=device_version(gone))
     with broker_unreachable():
         assert api_admin.delete(f"/api/devices/{gone}/").status_code == 204
 
@@ -162,16 +142,16 @@ def test_a_late_and_repeated_inventory_leaves_a_device_newer_than_it_alone(
     assert inventory["device_ids"] == []
 
     with celery_worker(EVENTS_QUEUE):
-        newer = _create(api_admin, description="New meter")  # after the inventory was taken
-        assert _projection_reaches(newer, version=_version(newer))
-        assert _version(newer) > inventory["max_version"]
+        newer = create_device(api_admin, description="New meter")  # after the inventory was taken
+        assert projection_reaches(newer, version=device_version(newer))
+        assert device_version(newer) > inventory["max_version"]
         for _ in range(2):
             for name, event in reconciliation:
                 app.send_task(name, kwargs=event, queue=EVENTS_QUEUE)
         _events_applied()
-    assert _projected(gone).deleted
-    assert not _projected(newer).deleted
-    assert _projected(newer).version == _version(newer)
+    assert projected(gone).deleted
+    assert not projected(newer).deleted
+    assert projected(newer).version == device_version(newer)
 
 
 def _advisory_lock_waiters() -> int:
