@@ -32,3 +32,19 @@ for _database in DATABASES.values():  # noqa: F405
 # Tests register many accounts from one address; tests/users/test_registration_throttle.py sets
 # a low rate where the limit is the point.
 EMS_REGISTRATION_RATE = "10000/minute"
+
+# The suite never shares state with a running demo (`make run`: Redis database 0, databases
+# ems_*): its own Redis database (broker queues, channel layer, cache) and its own database
+# names. Two checkouts can run their suites at once with different values of these variables.
+REDIS_URL = os.environ.get("EMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+CELERY_BROKER_URL = REDIS_URL
+CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_URL}}  # noqa: F405
+CHANNEL_LAYERS = {
+    "default": {**CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [REDIS_URL]}}  # noqa: F405
+}
+_TEST_DATABASE_PREFIX = os.environ.get("EMS_TEST_DATABASE_PREFIX", "test_")
+for _database in DATABASES.values():  # noqa: F405
+    _database["TEST"] = {
+        **_database.get("TEST", {}),
+        "NAME": _TEST_DATABASE_PREFIX + _database["NAME"],
+    }
