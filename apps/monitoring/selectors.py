@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import connections
 from django.db.models import Count, QuerySet
 
-from .models import Alert, DeviceProjection, QuarantinedReading
+from .models import Alert, AlertState, DeviceProjection, QuarantinedReading
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,7 @@ def alert_list(
     user,
     device_id: uuid.UUID | None = None,
     acknowledged: bool | None = None,
+    state: str | None = None,
     since_id: int | None = None,
     since_time: dt.datetime | None = None,
 ) -> QuerySet[Alert]:
@@ -145,7 +146,10 @@ def alert_list(
     if device_id is not None:
         alerts = alerts.filter(device_id=device_id)
     if acknowledged is not None:
-        alerts = alerts.filter(acknowledged_at__isnull=not acknowledged)
+        # Unacknowledged means open: a withdrawn alert needs nobody's attention.
+        alerts = alerts.filter(state=AlertState.ACKNOWLEDGED if acknowledged else AlertState.OPEN)
+    if state is not None:
+        alerts = alerts.filter(state=state)
     if since_id is not None:
         alerts = alerts.filter(id__gt=since_id)
     if since_time is not None:

@@ -249,7 +249,7 @@ CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_DEFAULT_QUEUE = "events"
 CELERY_TASK_ROUTES = {
-    "monitoring.ingest_readings": {"queue": "readings"},
+    "monitoring.drain_inbox": {"queue": "readings"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -322,12 +322,25 @@ MONITORING_MAX_FUTURE_SECONDS = env.int("MONITORING_MAX_FUTURE_SECONDS", default
 MONITORING_NOMINAL_INTERVAL_SECONDS = env.int("MONITORING_NOMINAL_INTERVAL_SECONDS", default=600)
 MONITORING_HTTP_MAX_READINGS = env.int("MONITORING_HTTP_MAX_READINGS", default=1000)
 MONITORING_HTTP_MAX_BODY_BYTES = env.int("MONITORING_HTTP_MAX_BODY_BYTES", default=256 * 1024)
-# A batch delivered more often than this (a worker dying on it each time) is quarantined whole.
+# An inbox batch taken this many times by workers that died before finishing it is quarantined
+# whole instead of blocking its meters (docs/architecture.md, "Durable ingestion").
 MONITORING_MAX_DELIVERIES = env.int("MONITORING_MAX_DELIVERIES", default=5)
 MONITORING_RETENTION_CHUNK = env.int("MONITORING_RETENTION_CHUNK", default=10000)
-# Reliability test only (tests/monitoring/test_worker_kill.py): a pg_sleep inside the batch's
-# transaction, so the test can SIGKILL the worker while a batch is half done. Always 0 otherwise.
-MONITORING_TEST_INGEST_DELAY_SECONDS = env.float("MONITORING_TEST_INGEST_DELAY_SECONDS", default=0)
+# Energy spread over a gap longer than this many nominal intervals (6 x 10 minutes: an hour, so a
+# meter that reports hourly is not in a gap) is an estimate: stored and shown, marked
+# `estimated`, but it does not count towards alerts (docs/monitoring.md, "Alerts").
+MONITORING_GAP_INTERVALS = env.int("MONITORING_GAP_INTERVALS", default=6)
+# Beat wakes the readings workers this often, so a batch left by a worker that died, or accepted
+# while the broker was down, is ingested within seconds. A drain task works at most
+# MONITORING_DRAIN_SECONDS before it leaves the rest to the next wake-up.
+MONITORING_INBOX_SWEEP_SECONDS = env.float("MONITORING_INBOX_SWEEP_SECONDS", default=2.0)
+MONITORING_DRAIN_SECONDS = env.float("MONITORING_DRAIN_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["monitoring-inbox-sweep"] = {
+    "task": "monitoring.drain_inbox",
+    "schedule": MONITORING_INBOX_SWEEP_SECONDS,
+    # A sweep not started within its period is dropped: busy workers are draining already.
+    "options": {"queue": "readings", "expires": MONITORING_INBOX_SWEEP_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["monitoring-raw-retention"] = {
     "task": "monitoring.delete_old_readings",
     "schedule": 3600.0,

@@ -1,4 +1,4 @@
-"""`manage.py simulate_meters` publishes through the real broker to a real worker."""
+"""`manage.py simulate_meters` hands its readings to the inbox; a real worker ingests them."""
 
 import datetime as dt
 import io

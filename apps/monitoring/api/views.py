@@ -23,6 +23,7 @@ from ems.pagination import StandardPagination
 from ems.permissions import is_admin
 
 from .. import selectors, services
+from ..models import AlertState
 from .authentication import DevicePrincipal, DeviceTokenAuthentication
 
 
@@ -30,12 +31,6 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
-
-
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The readings could not be queued; try again later."
-    default_code = "broker_unavailable"
 
 
 class IsDeviceOrAdmin(BasePermission):
@@ -60,16 +55,20 @@ class ReadingsIngestApi(APIView):
     @extend_schema(
         request={"application/json": {"type": "array", "items": {"type": "object"}}},
         responses={202: OutputSerializer},
+        description=(
+            "Accepts a list of readings. 202 means the accepted ones are stored durably and will "
+            "be counted exactly once; rejected ones are quarantined with a reason. 503 (with "
+            "Retry-After) means nothing was accepted: send the same readings again later."
+        ),
     )
     def post(self, request):
         readings = self._readings(request)
         device = request.user.device if isinstance(request.user, DevicePrincipal) else None
-        try:
-            acceptance = services.readings_accept(
-                raw_readings=readings, only_device_id=device.id if device else None
-            )
-        except services.BrokerUnavailable as error:
-            raise ServiceUnavailable() from error
+        # 202 only once the readings are committed; a database that is down answers 503
+        # (ems/exceptions.py) and nothing was accepted.
+        acceptance = services.readings_accept(
+            raw_readings=readings, only_device_id=device.id if device else None
+        )
         data = self.OutputSerializer(acceptance).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
 
@@ -250,8 +249,10 @@ class AlertOutputSerializer(serializers.Serializer):
     hour_start = serializers.DateTimeField()
     kwh = serializers.FloatField()
     max_hourly_kwh = serializers.FloatField()
+    state = serializers.ChoiceField(choices=AlertState.choices)
     created_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, instance):
         return services.alert_payload(instance)
@@ -278,7 +279,13 @@ class AlertListApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         device = serializers.UUIDField(required=False)
-        acknowledged = serializers.BooleanField(required=False, allow_null=True, default=None)
+        acknowledged = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="false: the open alerts; true: the acknowledged ones",
+        )
+        state = serializers.ChoiceField(choices=AlertState.choices, required=False)
         since = serializers.CharField(required=False, max_length=64)
 
     @extend_schema(parameters=[FilterSerializer], responses={200: AlertOutputSerializer(many=True)})
@@ -291,6 +298,7 @@ class AlertListApi(APIView):
             user=request.user,
             device_id=query.get("device"),
             acknowledged=query.get("acknowledged"),
+            state=query.get("state"),
             **since,
         )
         paginator = self.pagination_class()

@@ -1,4 +1,4 @@
-"""Simulated meters publishing readings to the `readings` queue (see docs/monitoring.md)."""
+"""Simulated meters handing their readings to monitoring's inbox (see docs/monitoring.md)."""
 
 import datetime as dt
 import re
@@ -6,11 +6,10 @@ import signal
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from apps.monitoring import selectors
-from apps.monitoring.services import INGEST_READINGS
-from ems.celery import app as celery_app
-from ems.events import READINGS_QUEUE
+from apps.monitoring.services import readings_enqueue
 from simulator.meters import SimulatedMeter
 from simulator.publisher import Publisher
 from simulator.runner import Simulation
@@ -138,20 +137,12 @@ class Command(BaseCommand):
                 for device in selectors.devices_assigned()
             ]
 
-        connection = celery_app.connection_for_write()
-
         def send(batch):
-            # Fail fast when the broker is down: the publisher buffers and backs off itself.
-            connection.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0, timeout=2
-            )
-            celery_app.send_task(
-                INGEST_READINGS,
-                kwargs={"readings": batch},
-                queue=READINGS_QUEUE,
-                retry=False,
-                connection=connection,
-            )
+            # Durable once it returns, like a meter's 202. A database that is down raises: the
+            # publisher keeps the batch and backs off. A connection broken by an outage is
+            # replaced first (a request does this between requests; this loop has none).
+            connections["monitoring"].close_if_unusable_or_obsolete()
+            readings_enqueue(readings=batch)
 
         publisher = Publisher(send=send, stderr=self.stderr)
         simulation = Simulation(
@@ -174,7 +165,6 @@ class Command(BaseCommand):
             simulation.stopping = True
             self.stderr.write("stopping: sending what is buffered (5 s at most)")
         publisher.drain(timeout=5)
-        connection.release()
         self.stdout.write(
             f"sent {publisher.sent_readings} readings in {publisher.sent_batches} batches; "
             f"{publisher.buffered_readings} readings not sent"
