@@ -3,10 +3,7 @@
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 
-
-class MeterKind(models.TextChoices):
-    INDEX = "index", "Cumulative index (kWh register)"
-    INTERVAL = "interval", "Energy per interval"
+from ems.vocabulary import MeterKind
 
 
 class DeviceProjection(models.Model):

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from ems.vocabulary import Role
+
 from .db_roles import SUMMARY_COLUMNS
-from .models import Role, User
+from .models import User
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from ems.vocabulary import Role
+
 from .events import publish_account_changed
-from .models import Role, User
+from .models import User
 from .tokens import token_pair_for
 
 logger = logging.getLogger("ems.auth")

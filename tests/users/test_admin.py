@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.users.models import Role, User
+from apps.users.models import User
 from apps.users.tokens import token_pair_for
+from ems.vocabulary import Role
 from tests.factories import STRONG_PASSWORD, create_user
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 from ems.exceptions import CredentialsRefused
 from ems.pagination import StandardPagination
 from ems.permissions import IsAdmin
+from ems.vocabulary import Role
 
 from .. import selectors, services
-from ..models import Role
 from .serializers import (
     AccountOutputSerializer,
     RefreshInputSerializer,

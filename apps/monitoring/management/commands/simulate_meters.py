@@ -11,6 +11,7 @@ from apps.monitoring import selectors
 from apps.monitoring.services import INGEST_READINGS
 from ems.celery import app as celery_app
 from ems.events import READINGS_QUEUE
+from ems.vocabulary import MeterKind
 from simulator.meters import SimulatedMeter
 from simulator.publisher import Publisher
 from simulator.runner import Simulation
@@ -57,8 +58,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--meter-kind",
-            choices=["index", "interval"],
-            default="index",
+            choices=MeterKind.values,
+            default=MeterKind.INDEX,
             help="the kind of the --device meters",
         )
         parser.add_argument("--csv", help="replay a file of index values, one per line")
