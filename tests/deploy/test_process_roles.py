@@ -104,7 +104,7 @@ def test_every_route_group_of_the_roles_table_is_mounted_by_the_urls():
 
 
 def test_an_unknown_process_role_refuses_to_start_and_names_the_roles():
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", "import ems.settings.test"],
         cwd=REPOSITORY,
         env={**role_environment("all", reachable=[]), "EMS_PROCESS": "api"},
