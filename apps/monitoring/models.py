@@ -4,10 +4,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.db import models
 
-
-class MeterKind(models.TextChoices):
-    INDEX = "index", "Cumulative index (kWh register)"
-    INTERVAL = "interval", "Energy per interval"
+from ems.vocabulary import MeterKind
 
 
 class DeviceProjection(models.Model):

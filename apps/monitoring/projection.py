@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connections, transaction
 
-from .models import MeterKind
+from ems.vocabulary import MeterKind
 
 FIELDS = (
     "owner_id",

@@ -8,9 +8,9 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
-from .models import Alert, AlertState, DeviceProjection, QuarantinedReading
+from .models import Alert, AlertState, DeviceProjection
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,6 @@ def devices_assigned() -> list[DeviceInfo]:
     return [_info(device) for device in devices.order_by("id")]
 
 
-BUCKET_UNITS = {"hour": "hour", "day": "day", "month": "month"}
-
-
 def consumption_buckets(
     *,
     device_id: uuid.UUID,
@@ -94,15 +91,15 @@ def consumption_buckets(
                    ON h.device_id = %(device)s AND h.hour_start = g.hour_start
             ORDER BY g.hour_start
         """
-    else:
+    elif bucket in ("day", "month"):
         # Local calendar buckets: truncate in the person's zone, then back to an instant.
-        statement = f"""
+        statement = """
             WITH buckets AS (
                 SELECT g.local_start
                 FROM generate_series(
                     (%(start)s::timestamptz AT TIME ZONE %(tz)s),
-                    (%(end)s::timestamptz AT TIME ZONE %(tz)s) - interval '1 {bucket}',
-                    interval '1 {bucket}') AS g(local_start)
+                    (%(end)s::timestamptz AT TIME ZONE %(tz)s) - %(step)s::interval,
+                    %(step)s::interval) AS g(local_start)
             ), sums AS (
                 SELECT date_trunc(%(bucket)s, h.hour_start AT TIME ZONE %(tz)s) AS local_start,
                        sum(h.kwh) AS kwh
@@ -114,13 +111,16 @@ def consumption_buckets(
             SELECT b.local_start AT TIME ZONE %(tz)s, coalesce(s.kwh, 0)
             FROM buckets b LEFT JOIN sums s USING (local_start)
             ORDER BY b.local_start
-        """  # noqa: S608 - bucket is one of BUCKET_UNITS, checked by the caller
+        """
+    else:
+        raise ValueError(f"Unknown bucket {bucket!r}: hour, day or month.")
     params = {
         "start": start,
         "end": end,
         "device": device_id,
         "tz": str(timezone.key),
-        "bucket": BUCKET_UNITS[bucket],
+        "bucket": bucket,
+        "step": f"1 {bucket}",
     }
     with connections["monitoring"].cursor() as cursor:
         cursor.execute(statement, params)
@@ -160,14 +160,3 @@ def alert_list(
 
 def alert_get_visible(*, alert_id: int, user) -> Alert | None:
     return alert_list(user=user).filter(id=alert_id).first()
-
-
-def quarantine_counts() -> dict[str, int]:
-    """How many quarantined readings there are, per reason."""
-    rows = (
-        QuarantinedReading.objects.using("monitoring")
-        .values("reason")
-        .annotate(count=Count("id"))
-        .order_by("reason")
-    )
-    return {row["reason"]: row["count"] for row in rows}

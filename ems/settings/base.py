@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from ems.processes import process_role
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -17,22 +19,11 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# Which part of the system this process serves (see docs/architecture.md, "Processes").
+# Which part of the system this process serves: its role in ems/processes.py decides its
+# databases (checked by /readyz), routes, middleware and protocols (docs/deployment.md, "Roles").
 EMS_PROCESS = env("EMS_PROCESS", default="all")
-# The databases each process may open (checked by /readyz; the other aliases stay unused).
-_PROCESS_DATABASES = {
-    "users": ["default"],
-    "devices": ["devices"],
-    "monitoring": ["monitoring"],
-    "realtime": ["chat"],
-    "worker": ["monitoring"],
-    "beat": [],
-    # The simulator reads monitoring's projection to find the assigned meters.
-    "simulator": ["monitoring"],
-    "web": ["default", "devices", "monitoring", "chat"],
-    "all": ["default", "devices", "monitoring", "chat"],
-}
-EMS_PROCESS_DATABASES = _PROCESS_DATABASES[EMS_PROCESS]
+EMS_PROCESS_ROLE = process_role(EMS_PROCESS)
+EMS_PROCESS_DATABASES = list(EMS_PROCESS_ROLE.databases)
 
 INSTALLED_APPS = [
     "daphne",
@@ -276,10 +267,10 @@ MIDDLEWARE += ["apps.web.middleware.ClientsOutOfAdminMiddleware"]
 # --- deploy ---
 # Roles that serve only JSON APIs authenticated by the JWT, or no HTTP at all, install no session,
 # session-user or flash-message middleware: a request never opens the users database for them.
-# The users API keeps django-axes' middleware, which turns a locked-out sign-in into a 429.
-# Only the front end (`web`, and `all` which includes it) serves pages and signs people in with a
-# session; elsewhere errors are JSON on every path (ems/exceptions.py), as the pages are not there.
-EMS_PROCESS_SERVES_PAGES = EMS_PROCESS in {"web", "all"}
+# A role that checks passwords (the users API) keeps django-axes' middleware, which turns a
+# locked-out sign-in into a 429. Only the roles that serve pages sign people in with a session;
+# elsewhere errors are JSON on every path (ems/exceptions.py), as the pages are not there.
+EMS_PROCESS_SERVES_PAGES = EMS_PROCESS_ROLE.serves_pages
 if not EMS_PROCESS_SERVES_PAGES:
     _SESSION_MIDDLEWARE = {
         "django.contrib.sessions.middleware.SessionMiddleware",
@@ -287,7 +278,7 @@ if not EMS_PROCESS_SERVES_PAGES:
         "django.contrib.messages.middleware.MessageMiddleware",
         "apps.web.middleware.ClientsOutOfAdminMiddleware",
     }
-    if EMS_PROCESS != "users":
+    if not EMS_PROCESS_ROLE.checks_passwords:
         _SESSION_MIDDLEWARE.add("axes.middleware.AxesMiddleware")
     MIDDLEWARE = [name for name in MIDDLEWARE if name not in _SESSION_MIDDLEWARE]
     # These processes do not mount the admin (ems/urls.py), so its middleware checks do not apply.
@@ -296,7 +287,7 @@ if not EMS_PROCESS_SERVES_PAGES:
         *("admin.E408", "admin.E409", "admin.E410", "axes.W002"),
     ]
 # Only the realtime process (and `all`, the local one-port mode) answers WebSocket handshakes.
-EMS_PROCESS_SERVES_WEBSOCKETS = EMS_PROCESS in {"realtime", "all"}
+EMS_PROCESS_SERVES_WEBSOCKETS = EMS_PROCESS_ROLE.serves_websockets
 
 # --- realtime and chat ------------------------------------------------------------------------
 # WebSocket limits (docs/realtime.md). Daphne refuses messages above its own hard limit

@@ -130,7 +130,7 @@ class RunningProcess:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         url = f"http://127.0.0.1:{self.port}{path}"
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
                 status, kind, content = (

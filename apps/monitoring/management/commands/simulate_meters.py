@@ -10,6 +10,7 @@ from django.db import connections
 
 from apps.monitoring import selectors
 from apps.monitoring.services import readings_enqueue
+from ems.vocabulary import MeterKind
 from simulator.meters import SimulatedMeter
 from simulator.publisher import Publisher
 from simulator.runner import Simulation
@@ -56,8 +57,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--meter-kind",
-            choices=["index", "interval"],
-            default="index",
+            choices=MeterKind.values,
+            default=MeterKind.INDEX,
             help="the kind of the --device meters",
         )
         parser.add_argument("--csv", help="replay a file of index values, one per line")
