@@ -1,6 +1,7 @@
 """Monitoring's own data: projection of devices, raw readings, hourly consumption, alerts."""
 
-from django.contrib.postgres.indexes import BrinIndex
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.db import models
 
 
@@ -70,6 +71,9 @@ class HourlyConsumption(models.Model):
     device_id = models.UUIDField()
     hour_start = models.DateTimeField()
     kwh = models.DecimalField(max_digits=20, decimal_places=8)
+    # Some of the hour's energy was spread over a gap longer than MONITORING_GAP_INTERVALS
+    # nominal intervals: an estimate, which does not count towards alerts.
+    estimated = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         db_table = "monitoring_hourly_consumption"
@@ -81,8 +85,19 @@ class HourlyConsumption(models.Model):
         return f"{self.device_id} {self.hour_start.isoformat()} {self.kwh} kWh"
 
 
+class AlertState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    # Late data brought the hour to or below its limit; it reopens if the hour goes over again.
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 class Alert(models.Model):
-    """A device used more than its maximum hourly energy in one hour; at most one per hour."""
+    """A device used more than its maximum hourly energy in one hour; at most one per hour.
+
+    `kwh` follows the hour's total while the alert stands; a recompute that brings the hour to
+    or below the limit withdraws it (docs/monitoring.md, "Alerts").
+    """
 
     id = models.BigAutoField(primary_key=True)
     device_id = models.UUIDField()
@@ -93,6 +108,14 @@ class Alert(models.Model):
     max_hourly_kwh = models.DecimalField(max_digits=12, decimal_places=3)
     created_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=16,
+        choices=AlertState.choices,
+        default=AlertState.OPEN,
+        db_default=AlertState.OPEN,
+        db_index=True,
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "monitoring_alert"
@@ -140,3 +163,25 @@ class QuarantinedReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.detail}"
+
+
+class InboxBatch(models.Model):
+    """A batch of readings accepted but not yet ingested: written before anything is acknowledged.
+
+    `POST /api/readings/` and the simulator commit a row here before they answer; a worker takes
+    the row, ingests it and deletes it in one transaction, so a batch is counted exactly once
+    whatever process dies (docs/architecture.md, "Durable ingestion").
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    readings = models.JSONField()
+    # The meters in the batch: a batch waits for every older batch of its meters (order per meter).
+    device_ids = ArrayField(models.UUIDField())
+    received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "monitoring_inbox"
+        indexes = [GinIndex(fields=["device_ids"], name="inbox_device_ids_gin")]
+
+    def __str__(self) -> str:
+        return f"inbox batch {self.id} ({len(self.readings)} readings)"
