@@ -89,10 +89,27 @@ DATABASES = {
     "monitoring": env.db("MONITORING_DATABASE_URL", default=f"{_POSTGRES}/ems_monitoring"),
     "chat": env.db("CHAT_DATABASE_URL", default=f"{_POSTGRES}/ems_chat"),
 }
+# Connections: one bounded psycopg pool per process and database (docs/deployment.md, "Database
+# connections"). Django's persistent connections are kept per thread, and daphne runs every
+# request in a thread of its own: they would leak one connection per concurrent request. A
+# request or task takes a connection from the pool and gives it back when it ends.
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=4)
+DATABASE_POOL = {
+    "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=0),
+    "max_size": DATABASE_POOL_MAX_SIZE,
+    # Seconds a request waits for a free connection before it fails (an error, not a hang).
+    "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    # Connections above min_size idle this long are closed.
+    "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
+}
 for _database in DATABASES.values():
-    # Persistent connections; health-checked so a restarted PostgreSQL does not break a worker.
-    _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # The pool keeps the connections; Django must hand each back at the end of a request (0).
+    _database["CONN_MAX_AGE"] = 0
+    # The pool checks a connection before handing it out, so a restarted PostgreSQL heals.
     _database["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOL_MAX_SIZE > 0:
+        # 0 turns the pool off: a new connection per request (behind PgBouncer, for example).
+        _database["OPTIONS"] = {**_database.get("OPTIONS", {}), "pool": dict(DATABASE_POOL)}
 for _alias in ("devices", "monitoring", "chat"):
     # The databases are independent: a test may ask for one of them without `default`.
     DATABASES[_alias]["TEST"] = {"DEPENDENCIES": []}

@@ -28,6 +28,18 @@ def replay(text: str) -> tuple[uuid.UUID, str]:
         raise CommandError(f"{text!r} is not DEVICE_UUID=PATH") from error
 
 
+def index_values(path: str) -> list[float]:
+    """The values of a file to replay; a file that cannot be read stops the simulator.
+
+    A meter asked to replay a file never quietly follows a load profile instead: its data
+    would look real and be made up.
+    """
+    try:
+        return read_index_csv(path)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot replay {path}: {error}") from error
+
+
 def duration(text: str) -> dt.timedelta:
     match = re.fullmatch(r"(\d+)([smhd])", text.strip())
     if not match:
@@ -93,21 +105,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--spike-probability", type=float, default=0.02)
 
-    def _replays(self, replays: list[tuple[uuid.UUID, str]]) -> dict[uuid.UUID, list[float]]:
-        values = {}
-        for device_id, path in replays:
-            try:
-                values[device_id] = read_index_csv(path)
-            except OSError as error:
-                # The demo names a file outside the checkout: a missing one must not stop the
-                # simulator, the meter follows a load profile instead.
-                self.stderr.write(f"cannot replay {path} for {device_id} ({error}); load profile")
-        return values
-
     def handle(self, *args, **options):
         interval = options["interval"]
-        csv_values = read_index_csv(options["csv"]) if options["csv"] else None
-        replays = self._replays(options["replay"])
+        csv_values = index_values(options["csv"]) if options["csv"] else None
+        replays = {device_id: index_values(path) for device_id, path in options["replay"]}
 
         def meter(device_id, max_kwh, kind):
             values = replays.get(device_id, csv_values)
