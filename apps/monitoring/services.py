@@ -121,7 +121,14 @@ _RECOMPUTE_HOURS = """
         RETURNING device_id, hour_start, kwh
     )
     INSERT INTO monitoring_alert (device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at)
-    SELECT c.device_id, b.owner_id, c.hour_start, c.kwh, b.max_hourly_kwh, clock_timestamp()
+    SELECT c.device_id,
+           -- Sent to the owner of the hour (the period that holds all of it), not to whoever owns
+           -- the meter when its readings arrive; nobody but staff for an hour that changed hands.
+           (SELECT o.owner_id FROM monitoring_ownership_period o
+             WHERE o.device_id = c.device_id
+               AND (o.valid_from IS NULL OR o.valid_from <= c.hour_start)
+               AND (o.valid_to IS NULL OR o.valid_to >= c.hour_start + interval '1 hour')),
+           c.hour_start, c.kwh, b.max_hourly_kwh, clock_timestamp()
     FROM changed c JOIN bounds b ON b.device_id = c.device_id
     WHERE c.kwh > b.max_hourly_kwh
     ON CONFLICT (device_id, hour_start) DO NOTHING
