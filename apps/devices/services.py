@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
 
 from apps.users import selectors as user_selectors
 from ems.vocabulary import MeterKind, Role
@@ -167,6 +168,8 @@ def device_delete(*, device: Device) -> None:
             return
         owner = selectors.visible_owner_id(device=locked)
         locked.version = _next_version()
+        # Not saved (the row goes), but the tombstone carries the time of the deletion.
+        locked.updated_at = timezone.now()
         event = device_event(device=locked, visible_owner_id=owner, deleted=True)
         locked.delete()
         publish_device_changed(event=event)

@@ -182,3 +182,59 @@ class InboxBatch(models.Model):
 
     def __str__(self) -> str:
         return f"inbox batch {self.id} ({len(self.readings)} readings)"
+
+
+class OwnershipChange(models.Model):
+    """The owner a device event carried, one row per device version seen (in any order).
+
+    The source of the ownership periods: they are rebuilt from these rows, so the periods are a
+    function of the set of events received, not of their order (apps/monitoring/ownership.py).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    device_id = models.UUIDField()
+    version = models.BigIntegerField()
+    # The visible owner after the change (docs/consistency.md); null: unassigned, hidden, deleted.
+    owner_id = models.BigIntegerField(null=True, blank=True)
+    # When the change was made; null only for the baseline seeded by migration 0006 ("always").
+    changed_at = models.DateTimeField(null=True, blank=True)
+    # True: the publisher's time of the change; False: when monitoring received an event that did
+    # not carry it (an older publisher, an inventory), a later time than the change's.
+    exact = models.BooleanField()
+
+    class Meta:
+        db_table = "monitoring_ownership_change"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device_id", "version"], name="ownership_device_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} v{self.version} owner {self.owner_id}"
+
+
+class OwnershipPeriod(models.Model):
+    """A stretch of time in which a client owned a meter: what that client may read of it.
+
+    Derived from OwnershipChange; periods of one device never overlap. A client reads a meter's
+    hours that lie wholly inside one of their periods (docs/monitoring.md, "Ownership periods").
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    device_id = models.UUIDField()
+    owner_id = models.BigIntegerField()
+    # Null: since the meter's beginning (its first owner, or the baseline of migration 0006).
+    valid_from = models.DateTimeField(null=True, blank=True)
+    # Null: the owner still holds the meter.
+    valid_to = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "monitoring_ownership_period"
+        indexes = [
+            models.Index(fields=["owner_id", "device_id"], name="ownership_owner_device"),
+            models.Index(fields=["device_id", "valid_from"], name="ownership_device_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} owner {self.owner_id} [{self.valid_from}, {self.valid_to})"

@@ -145,7 +145,15 @@ _RECOMPUTE_HOURS = f"""
         WHERE (monitoring_hourly_consumption.kwh, monitoring_hourly_consumption.estimated)
               IS DISTINCT FROM (EXCLUDED.kwh, EXCLUDED.estimated)
     ), over AS (
-        SELECT c.device_id, c.hour_start, c.kwh, b.owner_id, b.max_hourly_kwh
+        SELECT c.device_id, c.hour_start, c.kwh, b.max_hourly_kwh,
+               -- Sent to the owner of the hour (the period that holds all of it), not to whoever
+               -- owns the meter when its readings arrive; only staff for an hour that changed
+               -- hands.
+               (SELECT o.owner_id FROM monitoring_ownership_period o
+                 WHERE o.device_id = c.device_id
+                   AND (o.valid_from IS NULL OR o.valid_from <= c.hour_start)
+                   AND (o.valid_to IS NULL OR o.valid_to >= c.hour_start + interval '1 hour'))
+               AS owner_id
         FROM computed c JOIN bounds b ON b.device_id = c.device_id
         WHERE c.certain > b.max_hourly_kwh
     ), standing AS (

@@ -203,18 +203,20 @@ class ConsumptionApi(APIView):
                         ]
                     }
                 )
-        rows = selectors.consumption_buckets(
+        # Clipped to the hours the caller may read (their ownership periods; all for admins).
+        report = selectors.consumption_report(
             device_id=device.id,
+            user=request.user,
             start=_local_midnight(start, zone),
             end=_local_midnight(end, zone),
             bucket=bucket,
             timezone=zone,
         )
-        buckets = [{"start": start.isoformat(), "kwh": float(kwh)} for start, kwh in rows]
-        total = float(sum(kwh for _, kwh in rows))
+        buckets, total = report.buckets, report.total
         if request.query_params.get("format") == "csv":
             return self._csv(device.id, first, last, bucket, zone, buckets, "date" in query)
         body = {"device": str(device.id), "timezone": zone.key, "unit": "kWh"}
+        body |= _visibility(report.visible)
         if "date" in query:
             body |= {"date": first.isoformat(), "hours": buckets, "total": total}
         else:
@@ -231,14 +233,59 @@ class ConsumptionApi(APIView):
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["start", "kwh"])
+        # Buckets the caller may not read are left out (docs/monitoring.md, "Ownership periods").
         writer.writerows(
-            [bucket_row["start"], f"{bucket_row['kwh']:.8f}"] for bucket_row in buckets
+            [bucket_row["start"], f"{bucket_row['kwh']:.8f}"]
+            for bucket_row in buckets
+            if bucket_row["kwh"] is not None
         )
         span = first.isoformat() if single_day else f"{first.isoformat()}_{last.isoformat()}"
         filename = f"consumption-{device_id}-{span}-{bucket}.csv"
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+def _visibility(stretches: list) -> dict:
+    """Which part of the answer the caller may read: `visible_from`/`visible_to` (null if none)
+    and every stretch, when their ownership periods leave gaps in it."""
+    return {
+        "visible_from": stretches[0][0].isoformat() if stretches else None,
+        "visible_to": stretches[-1][1].isoformat() if stretches else None,
+        "visible_periods": [
+            {"start": low.isoformat(), "end": high.isoformat()} for low, high in stretches
+        ],
+    }
+
+
+class FormerDeviceListApi(APIView):
+    """GET /api/devices/former/: meters the caller owned once, with the hours they may read."""
+
+    permission_classes = [IsAuthenticated]
+    pagination_class = StandardPagination
+
+    class OutputSerializer(serializers.Serializer):
+        class PeriodSerializer(serializers.Serializer):
+            start = serializers.DateTimeField(allow_null=True)
+            end = serializers.DateTimeField()
+
+        id = serializers.UUIDField()
+        description = serializers.CharField()
+        meter_kind = serializers.CharField()
+        max_hourly_kwh = serializers.DecimalField(max_digits=12, decimal_places=3)
+        periods = PeriodSerializer(many=True)
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request):
+        devices = selectors.devices_formerly_owned(user=request.user)
+        rows = [
+            device.__dict__
+            | {"periods": [{"start": low, "end": high} for low, high in device.periods]}
+            for device in devices
+        ]
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
 class AlertOutputSerializer(serializers.Serializer):
