@@ -33,7 +33,9 @@ class ParsedReading(NamedTuple):
     micros: int
     # The value as sent (numeric text if it came as a string); numeric(20, 8) rounds it.
     value: int | float | str
-    # The reading as it arrived, passed on unchanged when the HTTP endpoint enqueues it.
+    # The reading's three fields as they arrived, passed on when the HTTP endpoint enqueues it.
+    # Other keys are left out: they are never read, and text in them could be anything (NUL, a
+    # lone surrogate) that a JSON column or the broker cannot carry.
     payload: dict | None = None
 
     @property
@@ -106,7 +108,8 @@ def _parse_value(raw) -> int | float | str:
         value = repr(number)  # "1_000" or " 7 " are fine for Python, not for PostgreSQL
     else:
         raise InvalidReading(QuarantineReason.MALFORMED, "measurement_value must be a number")
-    if not math.isfinite(number):
+    # An int of any size compares exactly below; math.isfinite would overflow converting it.
+    if isinstance(number, float) and not math.isfinite(number):
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is not finite")
     if number < 0:
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is negative")
@@ -163,6 +166,8 @@ def reading_parse(raw, *, window: Window, device_ids: dict | None = None) -> Par
         raise InvalidReading(QuarantineReason.FUTURE_TIMESTAMP, "timestamp is in the future")
     if micros < window.earliest:
         raise InvalidReading(QuarantineReason.TOO_OLD, "timestamp is older than accepted")
+    if len(raw) != 3:
+        raw = {"device_id": raw_device, "timestamp": raw_timestamp, "measurement_value": raw_value}
     return ParsedReading(device_id, micros, value, raw)
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from rest_framework.test import APIClient
@@ -133,3 +134,64 @@ def test_a_deeply_nested_reading_is_quarantined_not_a_500(api_admin):
 def test_invalid_utf8_is_a_400(api_admin):
     response = api_admin.post(URL, b"[\xff\xfe]", content_type="application/json")
     assert response.status_code == 400
+
+
+def post_raw(api, readings: list):
+    """The body as a client's JSON encoder writes it: \\u escapes for NUL and lone surrogates."""
+    return api.post(URL, json.dumps(readings, ensure_ascii=True), content_type="application/json")
+
+
+def test_a_400_digit_value_is_quarantined_and_the_other_readings_are_accepted(
+    day, api_admin, queue
+):
+    device = make_device()
+    good = reading(device, day, 1)
+    response = post_raw(api_admin, [reading(device, day, int("9" * 400)), good])
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1, "rejected": 1, "reasons": {"invalid_value": 1}}
+    assert queue() == [good]
+    kept = QuarantinedReading.objects.using("monitoring").get()
+    assert kept.payload["measurement_value"] == int("9" * 400)
+    assert kept.detail == "measurement_value is too large"
+
+
+@pytest.mark.parametrize("text", ["\u0000", "a\u0000b", "\ud800", "\udfff!"])
+@pytest.mark.parametrize("field", ["device_id", "timestamp", "measurement_value", "extra"])
+def test_nul_or_a_lone_surrogate_in_any_field_is_quarantined_storably_and_the_rest_accepted(
+    day, api_admin, queue, field, text
+):
+    device = make_device()
+    good = reading(device, day, 1)
+    bad = reading(device, day, 2) | {field: text}
+    if field == "extra":
+        bad = reading(uuid.uuid4(), day, 2) | {text: text}  # rejected for its device
+    response = post_raw(api_admin, [bad, good])
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1
+    assert response.json()["rejected"] == 1
+    assert queue() == [good]
+    kept = QuarantinedReading.objects.using("monitoring").get()
+    escaped = text.encode("utf-8", "backslashreplace").decode().replace("\u0000", "\\u0000")
+    assert escaped in kept.payload.values()
+    assert "altered to be storable" in kept.detail
+
+
+def test_a_valid_reading_is_passed_on_without_its_other_keys(day, api_admin, queue):
+    device = make_device()
+    good = reading(device, day, 1)
+    response = post_raw(api_admin, [good | {"note": "\u0000", "\ud800": 1}])
+    assert response.json() == {"accepted": 1, "rejected": 0, "reasons": {}}
+    assert queue() == [good]
+
+
+@pytest.mark.parametrize("element", [None, [None], {"a": {"b": [None, {}]}}, 7, "x"])
+def test_null_or_any_non_object_in_the_list_is_quarantined_and_the_rest_accepted(
+    day, api_admin, queue, element
+):
+    device = make_device()
+    good = reading(device, day, 1)
+    response = post_raw(api_admin, [element, good])
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1, "rejected": 1, "reasons": {"malformed": 1}}
+    assert queue() == [good]
+    assert QuarantinedReading.objects.using("monitoring").get().payload == element
