@@ -70,6 +70,12 @@ def devices_assigned() -> list[DeviceInfo]:
 
 BUCKET_UNITS = {"hour": "hour", "day": "day", "month": "month"}
 
+# The local days a consumption query may name: any day a meter can have readings for, with
+# room around them for the arithmetic of a period (the next day or month, local midnight in any
+# zone) inside the years 1 to 9999 of Python's dates.
+EARLIEST_DAY = dt.date(1970, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+
 
 def consumption_buckets(
     *,
