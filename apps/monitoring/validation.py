@@ -33,9 +33,7 @@ class ParsedReading(NamedTuple):
     micros: int
     # The value as sent (numeric text if it came as a string); numeric(20, 8) rounds it.
     value: int | float | str
-    # The reading's three fields as they arrived, passed on when the HTTP endpoint enqueues it.
-    # Other keys are left out: they are never read, and text in them could be anything (NUL, a
-    # lone surrogate) that a JSON column or the broker cannot carry.
+    # The reading as it arrived, passed on unchanged when the HTTP endpoint enqueues it.
     payload: dict | None = None
 
     @property
@@ -166,8 +164,6 @@ def reading_parse(raw, *, window: Window, device_ids: dict | None = None) -> Par
         raise InvalidReading(QuarantineReason.FUTURE_TIMESTAMP, "timestamp is in the future")
     if micros < window.earliest:
         raise InvalidReading(QuarantineReason.TOO_OLD, "timestamp is older than accepted")
-    if len(raw) != 3:
-        raw = {"device_id": raw_device, "timestamp": raw_timestamp, "measurement_value": raw_value}
     return ParsedReading(device_id, micros, value, raw)
 
 
