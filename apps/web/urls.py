@@ -6,7 +6,7 @@ names avoid the API's (`register`, `logout` are taken by apps.users.api).
 
 from django.urls import path
 
-from . import views
+from . import account, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -19,5 +19,10 @@ urlpatterns = [
     path("chat/", views.ClientChatView.as_view(), name="chat-page"),
     path("staff/chat/", views.StaffChatView.as_view(), name="staff-chat"),
     path("staff/alerts/", views.StaffAlertsView.as_view(), name="staff-alerts"),
+    path("account/", account.AccountView.as_view(), name="account"),
+    path("account/timezone/", account.TimezoneChangeView.as_view(), name="account-timezone"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="account-password"),
+    path("account/export/", account.AccountExportView.as_view(), name="account-export"),
+    path("account/delete/", account.AccountDeleteView.as_view(), name="account-delete"),
     path("web/token/", views.BrowserTokenView.as_view(), name="browser-token"),
 ]

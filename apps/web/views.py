@@ -75,6 +75,7 @@ class RegisterView(View):
                     password=data["password1"],
                     name=data["name"],
                     email=data["email"],
+                    timezone=data.get("timezone") or None,
                 )
             except ValidationError as error:
                 form.add_service_errors(_messages_by_field(error))
