@@ -144,6 +144,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# A 24-hour clock and ISO dates in the pages and the admin (ems/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["ems.formats"]
 # The time zone a new account gets when it names none (an IANA name).
 EMS_DEFAULT_USER_TIMEZONE = env("EMS_DEFAULT_USER_TIMEZONE", default="Europe/Bucharest")
 
@@ -281,7 +283,11 @@ LOGGING = {
 
 # --- web ---------------------------------------------------------------------------------------
 # After authentication and messages: a signed-in client asking for the admin goes to the dashboard.
-MIDDLEWARE += ["apps.web.middleware.ClientsOutOfAdminMiddleware"]
+MIDDLEWARE += [
+    "apps.web.middleware.ClientsOutOfAdminMiddleware",
+    # Times rendered by the server in the signed-in person's zone (the admin's lists).
+    "apps.web.person_timezone.PersonTimezoneMiddleware",
+]
 
 # --- deploy ---
 # Roles that serve only JSON APIs authenticated by the JWT, or no HTTP at all, install no session,
@@ -296,6 +302,7 @@ if not EMS_PROCESS_SERVES_PAGES:
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
         "apps.web.middleware.ClientsOutOfAdminMiddleware",
+        "apps.web.person_timezone.PersonTimezoneMiddleware",
     }
     if not EMS_PROCESS_ROLE.checks_passwords:
         _SESSION_MIDDLEWARE.add("axes.middleware.AxesMiddleware")
