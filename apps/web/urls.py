@@ -6,7 +6,7 @@ names avoid the API's (`register`, `logout` are taken by apps.users.api).
 
 from django.urls import path
 
-from . import account, views
+from . import account, fleet, support, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -24,5 +24,14 @@ urlpatterns = [
     path("account/password/", account.PasswordChangeView.as_view(), name="account-password"),
     path("account/export/", account.AccountExportView.as_view(), name="account-export"),
     path("account/delete/", account.AccountDeleteView.as_view(), name="account-delete"),
+    path("staff/fleet/", fleet.FleetView.as_view(), name="staff-fleet"),
+    path(
+        "staff/devices/<uuid:device_id>/",
+        support.SupportDeviceView.as_view(),
+        name="support-device",
+    ),
+    path(
+        "staff/clients/<int:user_id>/", support.SupportClientView.as_view(), name="support-client"
+    ),
     path("web/token/", views.BrowserTokenView.as_view(), name="browser-token"),
 ]

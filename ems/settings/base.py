@@ -352,6 +352,9 @@ MONITORING_GAP_INTERVALS = env.int("MONITORING_GAP_INTERVALS", default=6)
 # MONITORING_DRAIN_SECONDS before it leaves the rest to the next wake-up.
 MONITORING_INBOX_SWEEP_SECONDS = env.float("MONITORING_INBOX_SWEEP_SECONDS", default=2.0)
 MONITORING_DRAIN_SECONDS = env.float("MONITORING_DRAIN_SECONDS", default=30.0)
+# The fleet overview calls a meter silent after this long without a reading (three nominal
+# intervals of ten minutes).
+MONITORING_SILENT_AFTER_MINUTES = env.int("MONITORING_SILENT_AFTER_MINUTES", default=30)
 CELERY_BEAT_SCHEDULE["monitoring-inbox-sweep"] = {
     "task": "monitoring.drain_inbox",
     "schedule": MONITORING_INBOX_SWEEP_SECONDS,

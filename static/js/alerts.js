@@ -18,18 +18,20 @@ const names = new Map(); // device id -> description
 let namesKnown = false; // the devices list was read: a meter missing from it is not the reader's
 let nextPage = null;
 const staff = "staff" in root.dataset;
-const deviceHref = (id) => (staff ? `/admin/devices/device/${id}/change/` : `/devices/${id}/`);
+// Staff open the client's own view of the meter (read-only), at the alert's day in the client's zone.
+const deviceHref = (id, hour) =>
+  staff ? `/staff/devices/${id}/?${new URLSearchParams(hour ? { hour } : {})}` : `/devices/${id}/`;
 
 const onlyOpen = () => filter.elements.show.value === "open";
 const deviceName = (id) => names.get(id) || `Meter ${String(id).slice(0, 8)}`;
 
 // A client keeps the alerts of a meter that was later taken off their account; its page is no
 // longer theirs (404), so it is named without a link.
-function deviceLink(id) {
+function deviceLink(id, hour) {
   if (!staff && namesKnown && !names.has(id)) {
     return h("span", { class: "alert-item__device", text: `${deviceName(id)} (no longer on your account)` });
   }
-  return h("a", { href: deviceHref(id), class: "alert-item__device", text: deviceName(id) });
+  return h("a", { href: deviceHref(id, hour), class: "alert-item__device", text: deviceName(id) });
 }
 
 async function acknowledge(alert, row, button) {
@@ -65,7 +67,7 @@ function item(alert) {
   const row = h("li", { class: ROW_CLASS[alert.state] || ROW_CLASS.open, "data-alert-id": alert.id });
   row.append(
     h("div", { class: "alert-item__main" },
-      deviceLink(alert.device),
+      deviceLink(alert.device, alert.hour_start),
       h("p", { text: `${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, maximum ${kwh(alert.max_hourly_kwh)}.` }),
       h("p", { class: "muted small", text: `Raised ${dateTimeLabel(alert.created_at)}` })),
     action(alert, row));

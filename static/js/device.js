@@ -14,6 +14,8 @@ import { energyOrGap, periodsLabel, visibilityNote } from "./ownership.js";
 const root = document.querySelector("[data-device-page]");
 const deviceId = root.dataset.deviceId;
 const consumptionPath = `/api/devices/${deviceId}/consumption/`;
+// The support view (staff) asks for the client's days: their zone, not the token's.
+const zone = root.dataset.tz ? { tz: root.dataset.tz } : {};
 const form = root.querySelector("[data-controls]");
 const dateInput = form.elements.date;
 const compareInput = form.elements.compare;
@@ -113,13 +115,13 @@ async function draw() {
   const mine = ++generation;
   const { current, previous } = periods(kind, date);
   history.replaceState(null, "", `?view=${kind}&date=${date}`);
-  csvLink.href = `${consumptionPath}?${new URLSearchParams(csvQuery(kind, date))}`;
+  csvLink.href = `${consumptionPath}?${new URLSearchParams({ ...csvQuery(kind, date), ...zone })}`;
   status.textContent = "Loading…";
   root.setAttribute("aria-busy", "true");
   try {
     const [answer, before] = await Promise.all([
-      api.get(consumptionPath, current),
-      compareInput.checked ? api.get(consumptionPath, previous) : Promise.resolve(null),
+      api.get(consumptionPath, { ...current, ...zone }),
+      compareInput.checked ? api.get(consumptionPath, { ...previous, ...zone }) : Promise.resolve(null),
     ]);
     if (mine !== generation) return;
     const entries = entriesOf(answer);
@@ -190,7 +192,7 @@ csvLink.addEventListener("click", async (event) => {
   const date = dateInput.value || localDate();
   const query = csvQuery(kind, date);
   try {
-    await api.download(consumptionPath, query, `consumption-${deviceId.slice(0, 8)}-${query.from}-${query.to}.csv`);
+    await api.download(consumptionPath, { ...query, ...zone }, `consumption-${deviceId.slice(0, 8)}-${query.from}-${query.to}.csv`);
   } catch (error) {
     status.replaceChildren(failure(`The download failed: ${error.message}`));
   }

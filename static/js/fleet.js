@@ -1,0 +1,46 @@
+// The fleet overview (/staff/fleet/): the server renders and sorts the rows; this module sizes
+// the hour bars and reads the current page's rows again when an alert arrives (live, through
+// notifications.js) and every half minute, so ages, kWh and statuses stay current.
+
+import "./notifications.js";
+
+const rows = document.querySelector("[data-fleet-rows]");
+const REFRESH_MS = 30_000;
+let pending = null;
+
+function sizeBars(root) {
+  for (const bar of root.querySelectorAll(".bar[aria-valuenow]")) {
+    bar.querySelector(".bar__fill").style.width = `${Number(bar.getAttribute("aria-valuenow"))}%`;
+  }
+}
+
+async function refresh() {
+  const url = new URL(window.location.href);
+  url.searchParams.set("fragment", "rows");
+  try {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const html = await response.text();
+    // Parsed as an inert document (no script runs) and moved over: the server escaped the text.
+    const parsed = new DOMParser().parseFromString(`<table><tbody>${html}</tbody></table>`, "text/html");
+    rows.replaceChildren(...parsed.querySelector("tbody").children);
+    sizeBars(rows);
+    document.body.dataset.fleetRefreshed = String(Date.now());
+  } catch (error) {
+    console.debug("fleet refresh failed:", error.message);
+  }
+}
+
+function soon() {
+  // Several alerts at once (a burst of readings) make one read, not one each.
+  clearTimeout(pending);
+  pending = setTimeout(refresh, 500);
+}
+
+if (rows) {
+  sizeBars(rows);
+  document.addEventListener("ems:alert", soon);
+  document.addEventListener("ems:alert-withdrawn", soon);
+  document.addEventListener("ems:reconnected", soon);
+  setInterval(refresh, REFRESH_MS);
+}
