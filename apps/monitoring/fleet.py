@@ -1,30 +1,29 @@
 """The fleet overview for staff: every meter with its last reading, today's and this hour's energy
-and a status, sorted, filtered, searched and paged by PostgreSQL in one statement.
+and a status; sorted, filtered, searched and paged on the server.
 
-Owners' names live in the users database: the caller passes them in (`owner_names`, from
-apps.users.selectors) and the statement joins them as an array, so sorting and searching by
-owner stay in SQL whatever the page. docs/benchmarks.md has the timings with 10,000 meters.
+One statement reads the whole fleet's figures (one index lookup per meter in the readings and
+one index range in the hourly table); that snapshot is kept for a few seconds per process
+(`MONITORING_FLEET_SNAPSHOT_SECONDS`), so sorting, filtering, searching and paging, which staff
+do one click after another, cost a few milliseconds of Python instead of a new scan. Statuses
+are computed from the snapshot at the time of the request (a meter turns silent on time).
+Owners' names live in the users database: the caller passes them in (`owner_names`).
+docs/benchmarks.md has the timings with 10,000 meters.
 """
 
 import datetime as dt
-import json
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 
 STATUSES = ("over", "warning", "silent", "unassigned", "ok")
-# Sort keys a request may name -> the SQL expression (never the request's text).
-SORTS = {
-    "status": "severity",
-    "meter": "lower(description)",
-    "owner": "lower(owner_name)",
-    "last_reading": "last_at",
-    "today": "today_kwh",
-    "hour": "hour_ratio",
-}
+SEVERITY = {status: rank for rank, status in enumerate(STATUSES)}
+# Sort keys a request may name.
+SORTS = ("status", "meter", "owner", "last_reading", "today", "hour")
 # A projection of the running hour is trusted only after this much of it.
 WARNING_AFTER = dt.timedelta(minutes=10)
 
@@ -49,55 +48,107 @@ class FleetPage:
     counts: dict[str, int]  # every meter by status, whatever the filter
 
 
-_STATEMENT = """
-WITH owners AS (
-    SELECT * FROM unnest(%(owner_ids)s::bigint[], %(owner_names)s::text[]) AS o(id, name)
-), fleet AS (
-    SELECT d.id, d.description, d.owner_id, o.name AS owner_name, d.max_hourly_kwh,
-           last.at AS last_at, today.kwh AS today_kwh, hour.kwh AS hour_kwh
-      FROM monitoring_device_projection d
-      LEFT JOIN owners o ON o.id = d.owner_id
-      LEFT JOIN LATERAL (
-            SELECT r.timestamp AS at FROM monitoring_reading r
-             WHERE r.device_id = d.id ORDER BY r.timestamp DESC LIMIT 1) last ON true
-      LEFT JOIN LATERAL (
-            SELECT sum(h.kwh) AS kwh FROM monitoring_hourly_consumption h
-             WHERE h.device_id = d.id AND h.hour_start >= %(day_start)s
-               AND h.hour_start < %(day_end)s) today ON true
-      LEFT JOIN monitoring_hourly_consumption hour
-             ON hour.device_id = d.id AND hour.hour_start = %(hour_start)s
-     WHERE NOT d.deleted
-), rated AS (
-    SELECT *,
-           CASE WHEN owner_id IS NULL THEN 'unassigned'
-                WHEN last_at IS NULL OR last_at < %(silent_before)s THEN 'silent'
-                WHEN hour_kwh > max_hourly_kwh THEN 'over'
-                WHEN hour_kwh * %(hour_scale)s > max_hourly_kwh THEN 'warning'
-                ELSE 'ok' END AS status,
-           hour_kwh / NULLIF(max_hourly_kwh, 0) AS hour_ratio
-      FROM fleet
-), ranked AS (
-    SELECT *, CASE status WHEN 'over' THEN 0 WHEN 'warning' THEN 1 WHEN 'silent' THEN 2
-                          WHEN 'unassigned' THEN 3 ELSE 4 END AS severity
-      FROM rated
-), counts AS (
-    SELECT jsonb_object_agg(status, n) AS by_status
-      FROM (SELECT status, count(*) AS n FROM ranked GROUP BY status) s
-)
-SELECT id, description, owner_id, owner_name, max_hourly_kwh, last_at, today_kwh, hour_kwh,
-       status, count(*) OVER () AS total, (SELECT by_status FROM counts) AS counts
-  FROM ranked
- WHERE (%(status)s::text IS NULL OR status = %(status)s)
-   AND (%(search)s::text IS NULL
-        OR description ILIKE %(search)s OR owner_name ILIKE %(search)s
-        OR id::text LIKE %(id_prefix)s)
- ORDER BY {order} {direction} NULLS LAST, lower(description), id
- LIMIT %(limit)s OFFSET %(offset)s
+_SNAPSHOT = """
+SELECT d.id, d.description, d.owner_id, d.max_hourly_kwh, last.at, energy.today_kwh,
+       energy.hour_kwh
+  FROM monitoring_device_projection d
+  LEFT JOIN LATERAL (
+        SELECT r.timestamp AS at FROM monitoring_reading r
+         WHERE r.device_id = d.id ORDER BY r.timestamp DESC LIMIT 1) last ON true
+  -- One index range per meter (hourly_device_hour) for today's and this hour's energy; the
+  -- current UTC hour can start before a local day that begins at half past.
+  LEFT JOIN LATERAL (
+        SELECT sum(h.kwh) FILTER (WHERE h.hour_start >= %(day_start)s) AS today_kwh,
+               sum(h.kwh) FILTER (WHERE h.hour_start = %(hour_start)s) AS hour_kwh
+          FROM monitoring_hourly_consumption h
+         WHERE h.device_id = d.id
+           AND h.hour_start >= LEAST(%(day_start)s::timestamptz, %(hour_start)s::timestamptz)
+           AND h.hour_start < %(day_end)s) energy ON true
+ WHERE NOT d.deleted
 """
 
+_snapshots: dict[tuple, tuple[float, list[tuple]]] = {}
+_snapshots_lock = threading.Lock()
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+def snapshot_cache_clear() -> None:
+    with _snapshots_lock:
+        _snapshots.clear()
+
+
+def _read_snapshot(day_start, day_end, hour_start) -> list[tuple]:
+    parameters = {"day_start": day_start, "day_end": day_end, "hour_start": hour_start}
+    with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
+        # The planner's cost for 10,000 lateral lookups starts PostgreSQL's JIT compiler, which
+        # took longer than the query itself (measured: docs/benchmarks.md).
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_SNAPSHOT, parameters)
+        return cursor.fetchall()
+
+
+def fleet_snapshot(*, day_start, day_end, now, max_age: float | None = None) -> list[tuple]:
+    """Every live meter's figures, at most `max_age` seconds old (default: the setting)."""
+    hour_start = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    key = (day_start, day_end, hour_start)
+    max_age = settings.MONITORING_FLEET_SNAPSHOT_SECONDS if max_age is None else max_age
+    with _snapshots_lock:
+        cached = _snapshots.get(key)
+    if cached is not None and time.monotonic() - cached[0] <= max_age:
+        return cached[1]
+    rows = _read_snapshot(day_start, day_end, hour_start)
+    with _snapshots_lock:
+        _snapshots.clear()  # only the latest matters; old days and hours are dropped
+        _snapshots[key] = (time.monotonic(), rows)
+    return rows
+
+
+def _status(record: tuple, now: dt.datetime, hour_scale: Decimal, silent_before) -> str:
+    _id, _description, owner_id, limit, last_at, _today, hour_kwh = record
+    if owner_id is None:
+        return "unassigned"
+    if last_at is None or last_at < silent_before:
+        return "silent"
+    if hour_kwh is not None and hour_kwh > limit:
+        return "over"
+    if hour_kwh is not None and hour_kwh * hour_scale > limit:
+        return "warning"
+    return "ok"
+
+
+def _sort_key(sort: str):
+    keys = {
+        "status": lambda row: SEVERITY[row.status],
+        "meter": lambda row: row.description.lower(),
+        "owner": lambda row: row.owner_name.lower() if row.owner_name else None,
+        "last_reading": lambda row: row.last_reading_at,
+        "today": lambda row: row.today_kwh,
+        "hour": lambda row: (
+            row.hour_kwh / row.max_hourly_kwh
+            if row.hour_kwh is not None and row.max_hourly_kwh
+            else None
+        ),
+    }
+    return keys.get(sort, keys["status"])
+
+
+def _ordered(rows: list[FleetRow], sort: str, descending: bool) -> list[FleetRow]:
+    """Sorted by `sort` either way, rows without a value last, ties by name then id."""
+    key = _sort_key(sort)
+    present = [row for row in rows if key(row) is not None]
+    missing = [row for row in rows if key(row) is None]
+    tiebreak = lambda row: (row.description.lower(), str(row.id))  # noqa: E731
+    present.sort(key=tiebreak)
+    present.sort(key=key, reverse=descending)  # stable: ties keep the name order
+    missing.sort(key=tiebreak)
+    return present + missing
+
+
+def _matches(row: FleetRow, needle: str) -> bool:
+    return (
+        needle in row.description.lower()
+        or (row.owner_name is not None and needle in row.owner_name.lower())
+        or str(row.id).startswith(needle)
+    )
 
 
 def fleet_page(
@@ -112,63 +163,40 @@ def fleet_page(
     descending: bool = False,
     limit: int = 50,
     offset: int = 0,
+    max_age: float | None = None,
 ) -> FleetPage:
     """One page of the fleet. `day_start`/`day_end`: the viewer's local day as UTC instants."""
     hour_start = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
     elapsed = now - hour_start
-    hour_scale = Decimal(3600) / Decimal(elapsed.total_seconds()) if elapsed >= WARNING_AFTER else 0
-    silent_after = dt.timedelta(minutes=settings.MONITORING_SILENT_AFTER_MINUTES)
-    search = (search or "").strip() or None
-    parameters = {
-        "owner_ids": list(owner_names),
-        "owner_names": list(owner_names.values()),
-        "day_start": day_start,
-        "day_end": day_end,
-        "hour_start": hour_start,
-        "silent_before": now - silent_after,
-        "hour_scale": hour_scale,
-        "status": status if status in STATUSES else None,
-        "search": _like(search) if search else None,
-        "id_prefix": (search.lower().replace("%", "").replace("_", "") + "%") if search else None,
-        "limit": limit,
-        "offset": offset,
-    }
-    statement = _STATEMENT.format(
-        order=SORTS.get(sort, SORTS["status"]), direction="DESC" if descending else "ASC"
+    hour_scale = (
+        Decimal(3600) / Decimal(elapsed.total_seconds()) if elapsed >= WARNING_AFTER else Decimal(0)
     )
-    with connections["monitoring"].cursor() as cursor:
-        cursor.execute(statement, parameters)
-        records = cursor.fetchall()
-        if not records:
-            # The page is empty (or past the end): the counts still describe the whole fleet.
-            cursor.execute(
-                statement,
-                {**parameters, "status": None, "search": None, "limit": 1, "offset": 0},
-            )
-            first = cursor.fetchone()
-            counts = first[10] if first else {}
-            return FleetPage(rows=[], total=0, counts=_all_statuses(counts))
+    silent_before = now - dt.timedelta(minutes=settings.MONITORING_SILENT_AFTER_MINUTES)
+    records = fleet_snapshot(day_start=day_start, day_end=day_end, now=now, max_age=max_age)
     rows = [
         FleetRow(
             id=record[0],
             description=record[1],
             owner_id=record[2],
-            owner_name=record[3],
-            max_hourly_kwh=record[4],
-            last_reading_at=record[5],
-            today_kwh=record[6],
-            hour_kwh=record[7],
-            status=record[8],
+            owner_name=owner_names.get(record[2]) if record[2] is not None else None,
+            max_hourly_kwh=record[3],
+            last_reading_at=record[4],
+            today_kwh=record[5],
+            hour_kwh=record[6],
+            status=_status(record, now, hour_scale, silent_before),
         )
         for record in records
     ]
-    return FleetPage(rows=rows, total=records[0][9], counts=_all_statuses(records[0][10]))
-
-
-def _all_statuses(counts: dict | str | None) -> dict[str, int]:
-    # Django's database backend hands jsonb over as text (its JSONField decodes it).
-    counts = json.loads(counts) if isinstance(counts, str) else counts or {}
-    return {status: int(counts.get(status, 0)) for status in STATUSES}
+    counts = dict.fromkeys(STATUSES, 0)
+    for row in rows:
+        counts[row.status] += 1
+    if status in STATUSES:
+        rows = [row for row in rows if row.status == status]
+    needle = (search or "").strip().lower()
+    if needle:
+        rows = [row for row in rows if _matches(row, needle)]
+    ordered = _ordered(rows, sort, descending)
+    return FleetPage(rows=ordered[offset : offset + limit], total=len(rows), counts=counts)
 
 
 def fleet_owner_ids() -> list[int]:

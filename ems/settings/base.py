@@ -355,6 +355,9 @@ MONITORING_DRAIN_SECONDS = env.float("MONITORING_DRAIN_SECONDS", default=30.0)
 # The fleet overview calls a meter silent after this long without a reading (three nominal
 # intervals of ten minutes).
 MONITORING_SILENT_AFTER_MINUTES = env.int("MONITORING_SILENT_AFTER_MINUTES", default=30)
+# How long one process reuses the fleet's figures while staff sort, filter and page
+# (apps/monitoring/fleet.py); alerts are shown at once by the page itself.
+MONITORING_FLEET_SNAPSHOT_SECONDS = env.float("MONITORING_FLEET_SNAPSHOT_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE["monitoring-inbox-sweep"] = {
     "task": "monitoring.drain_inbox",
     "schedule": MONITORING_INBOX_SWEEP_SECONDS,

@@ -32,14 +32,31 @@ async function refresh() {
 }
 
 function soon() {
-  // Several alerts at once (a burst of readings) make one read, not one each.
+  // Several alerts at once (a burst of readings) make one read, not one each; after the
+  // server's few seconds of reusing the fleet's figures (MONITORING_FLEET_SNAPSHOT_SECONDS).
   clearTimeout(pending);
-  pending = setTimeout(refresh, 500);
+  pending = setTimeout(refresh, 6000);
+}
+
+// The alert's own figures mark its row at once; the read that follows brings the rest.
+function markOver(event) {
+  const alert = event.detail;
+  const row = rows.querySelector(`tr[data-device-id="${CSS.escape(String(alert.device))}"]`);
+  // Only an alert of the running hour says the meter is over now (late data can alert an old hour).
+  const running = Date.parse(alert.hour_start) + 3_600_000 > Date.now();
+  if (row && running) {
+    const badge = row.querySelector("[data-status]");
+    badge.className = "status status--over";
+    badge.dataset.status = "over";
+    badge.textContent = "Over the limit";
+    row.className = "fleet__row fleet__row--over";
+  }
+  soon();
 }
 
 if (rows) {
   sizeBars(rows);
-  document.addEventListener("ems:alert", soon);
+  document.addEventListener("ems:alert", markOver);
   document.addEventListener("ems:alert-withdrawn", soon);
   document.addEventListener("ems:reconnected", soon);
   setInterval(refresh, REFRESH_MS);

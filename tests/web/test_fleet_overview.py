@@ -17,6 +17,14 @@ from tests.web.meters import assigned_meter_in_transaction, ingest
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"])
 
 
+@pytest.fixture(autouse=True)
+def _fresh_snapshots():
+    # Each test has its own meters: no figures kept from the one before.
+    fleet.snapshot_cache_clear()
+    yield
+    fleet.snapshot_cache_clear()
+
+
 @pytest.fixture
 def staff(admin):
     browser = Client()
@@ -134,3 +142,15 @@ def test_a_running_hour_heading_over_is_a_warning(client_a):
         now=now,
     )
     assert [row.status for row in page.rows] == ["warning"]
+
+
+def test_sorting_and_paging_reuse_the_fleets_figures_for_a_few_seconds(staff, fleet_of_four):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    staff.get("/staff/fleet/")
+    with CaptureQueriesContext(connections["monitoring"]) as queries:
+        response = staff.get("/staff/fleet/?sort=meter&order=desc&q=meter")
+    assert response.status_code == 200
+    assert not [query for query in queries if "monitoring_reading" in query["sql"]]
+    assert len(_statuses(response)) == 4
