@@ -29,6 +29,7 @@ def message_frame(message: Message) -> dict:
         "id": message.id,
         "conversation": message.conversation_id,
         "body": message.body,
+        "reference": message.reference,
         "created_at": _timestamp.to_representation(message.created_at),
         "sender": person_frame(
             user_id=message.sender_id, name=message.sender_name, role=message.sender_role

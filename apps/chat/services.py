@@ -49,7 +49,13 @@ def _clean_body(body) -> str:
 
 
 def message_send(
-    *, conversation_id: int, sender_id: int, sender_name: str, sender_role: str, body
+    *,
+    conversation_id: int,
+    sender_id: int,
+    sender_name: str,
+    sender_role: str,
+    body,
+    reference: dict | None = None,
 ) -> Message:
     """Store a message, then (on commit) push it to the conversation's sockets.
 
@@ -72,6 +78,7 @@ def message_send(
             sender_name=sender_name,
             sender_role=sender_role,
             body=body,
+            reference=reference,
         )
         conversation.last_message_at = message.created_at
         conversation.save(using="chat", update_fields=["last_message_at"])

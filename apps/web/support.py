@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.http import Http404
 
+from apps.chat import services as chat_services
 from apps.devices import selectors as device_selectors
 from apps.monitoring import selectors as monitoring_selectors
 from apps.users import selectors as user_selectors
@@ -82,3 +83,23 @@ class SupportClientView(StaffPageView):
             "client": client,
             "devices": list(device_selectors.device_list(owner=client.id)),
         }
+
+
+class StaffChatView(StaffPageView):
+    """/staff/chat/; `?client=<id>` opens that client's conversation, starting it if the client
+    never wrote (staff can reach any client first)."""
+
+    template_name = "staff/chat.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        raw = self.request.GET.get("client", "")
+        if not (raw.isascii() and raw.isdigit()):
+            return context
+        client = user_selectors.user_get(user_id=int(raw))
+        if client is None or client.is_admin:
+            raise Http404("No such client.")
+        conversation = chat_services.conversation_open_for_client(
+            client_id=client.id, client_name=client.name
+        )
+        return context | {"open_conversation": conversation.id}

@@ -70,8 +70,17 @@ function item(alert) {
       deviceLink(alert.device, alert.hour_start),
       h("p", { text: `${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, maximum ${kwh(alert.max_hourly_kwh)}.` }),
       h("p", { class: "muted small", text: `Raised ${dateTimeLabel(alert.created_at)}` })),
-    action(alert, row));
+    h("div", { class: "alert-item__actions" }, action(alert, row), staff ? null : askAbout(alert)));
   return row;
+}
+
+// A client's "Ask about this": the chat opens with the alert as a reference card (POST /chat/ask/).
+function askAbout(alert) {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  return h("form", { method: "post", action: "/chat/ask/", class: "ask-about" },
+    h("input", { type: "hidden", name: "csrfmiddlewaretoken", value: csrf }),
+    h("input", { type: "hidden", name: "alert", value: String(alert.id) }),
+    h("button", { type: "submit", class: "button button--quiet", text: "Ask about this" }));
 }
 
 function showEmpty() {

@@ -115,6 +115,9 @@ async function draw() {
   const mine = ++generation;
   const { current, previous } = periods(kind, date);
   history.replaceState(null, "", `?view=${kind}&date=${date}`);
+  // "Ask support about this day" asks about the day on screen.
+  const askDay = document.querySelector("[data-ask-day]");
+  if (askDay) askDay.elements.date.value = date;
   csvLink.href = `${consumptionPath}?${new URLSearchParams({ ...csvQuery(kind, date), ...zone })}`;
   status.textContent = "Loading…";
   root.setAttribute("aria-busy", "true");

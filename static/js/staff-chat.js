@@ -112,4 +112,8 @@ async function loadList() {
   }
 }
 
-loadList();
+// `?client=<id>` (from the support view or a client's page): that conversation opens at once.
+loadList().then(() => {
+  const wanted = Number(root.dataset.openConversation);
+  if (wanted && conversations.has(wanted) && !open.has(wanted)) openConversation(wanted);
+});
