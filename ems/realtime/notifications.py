@@ -3,7 +3,9 @@
 The monitoring worker stores an alert, then sends `{"type": "alert.created", "alert": {...}}`
 to the owner's group and to the administrators' group (`alert.withdrawn` when late data brought
 the hour to or below its limit); this consumer only forwards them, as frames of type `alert` and
-`alert.withdrawn`, so it needs no database at all.
+`alert.withdrawn`, so it needs no database at all. The chat's `chat.unread` events (a new
+message for this person, or their read position moved) are forwarded too: every page's nav
+badge reads the unread count again.
 """
 
 from collections import OrderedDict
@@ -29,6 +31,10 @@ class NotificationsConsumer(AuthenticatedJsonConsumer):
 
     async def alert_withdrawn(self, event: dict) -> None:
         await self._forward("alert.withdrawn", event)
+
+    async def chat_unread(self, event: dict) -> None:
+        # A conversation's unread count changed (apps.chat.services): the page reads it again.
+        await self.send_json({"type": "chat.unread", "conversation": event.get("conversation")})
 
     async def _forward(self, frame_type: str, event: dict) -> None:
         alert = event.get("alert")

@@ -93,18 +93,27 @@ async function catchUp() {
   document.dispatchEvent(new CustomEvent("ems:reconnected"));
 }
 
-// Clients on every page; an administrator's page asks for them with data-live-alerts on <body>.
-if (isClient || "liveAlerts" in document.body.dataset) {
+// Alerts: clients on every page; an administrator's page asks for them with data-live-alerts
+// on <body>. The socket is open on every signed-in page of the site layout for the chat badge:
+// a frame {"type": "chat.unread"} (a new message for this person, or their read position moved)
+// makes chat-badge.js read the unread count again ("ems:chat-unread").
+const liveAlerts = isClient || "liveAlerts" in document.body.dataset;
+const chatUnread = () => document.dispatchEvent(new CustomEvent("ems:chat-unread"));
+if (document.body.dataset.role) {
   if (isClient) refreshAlertCount();
-  latestAlertId().then(() =>
+  (liveAlerts ? latestAlertId() : Promise.resolve()).then(() =>
     liveSocket(PATH, {
       name: "notifications",
       onFrame: (frame) => {
-        if (frame.type === "alert") announce(frame);
+        if (frame.type === "chat.unread") chatUnread();
+        else if (!liveAlerts) return;
+        else if (frame.type === "alert") announce(frame);
         else if (frame.type === "alert.withdrawn") withdraw(frame);
       },
       onOpen: ({ reconnected }) => {
-        if (reconnected) catchUp();
+        if (!reconnected) return;
+        chatUnread();
+        if (liveAlerts) catchUp();
       },
     }));
 }

@@ -2,6 +2,7 @@
 // with unread counts and the last message; several conversations can be open side by side.
 // Data: GET /api/chat/conversations/, frames on /ws/chat/ (static/js/chat.js).
 
+import "./notifications.js";
 import { api } from "./api.js";
 import { ChatConnection, ConversationView, roleLabel } from "./chat.js";
 import { h, failure } from "./dom.js";

@@ -79,3 +79,38 @@ async def test_a_withdrawal_and_a_reopening_reach_the_owner_each_once(
             assert frames[1] == {**withdrawn, "type": "alert.withdrawn"}
             assert await nothing_more(socket)
         assert await nothing_more(socket_b)
+
+
+@async_test
+async def test_a_chat_message_tells_the_other_sides_pages_to_read_the_unread_count(
+    client_a, client_b, admin, token_a, token_b, token_admin
+):
+    from channels.db import database_sync_to_async
+
+    from apps.chat import services as chat_services
+
+    conversation = await database_sync_to_async(chat_services.conversation_open_for_client)(
+        client_id=client_a.id, client_name=client_a.name
+    )
+
+    def send(sender) -> None:
+        chat_services.message_send(
+            conversation_id=conversation.id,
+            sender_id=sender.id,
+            sender_name=sender.name,
+            sender_role=sender.role,
+            body="Hello",
+        )
+
+    async with (
+        open_socket("/ws/notifications/", token_a) as socket_a,
+        open_socket("/ws/notifications/", token_b) as socket_b,
+        open_socket("/ws/notifications/", token_admin) as socket_admin,
+    ):
+        await database_sync_to_async(send)(admin)
+        expected = {"type": "chat.unread", "conversation": conversation.id}
+        assert await receive(socket_a) == expected
+        assert await nothing_more(socket_b)
+        await database_sync_to_async(send)(client_a)
+        assert await receive(socket_admin) == expected
+        assert await nothing_more(socket_b)
