@@ -1,11 +1,14 @@
-# The two entry points of the README. Everything they do lives in scripts/.
-.PHONY: run test lint
+# The entry points of the README. Everything they do lives in scripts/.
+.PHONY: run test lint chaos
 
 run:  ## install, create and migrate the databases, load demo data, start every process
 	scripts/run.sh
 
-test:  ## install and run the whole test suite (real PostgreSQL and Redis) and the linters
+test:  ## install and run the whole test suite (real PostgreSQL and Redis), the linters, the short fault suite
 	scripts/test.sh
+
+chaos:  ## the fault suite: faults mid-stream, every acknowledged reading counted once (docs/reliability.md)
+	scripts/chaos.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -4,6 +4,9 @@ docs/monitoring.md, "The arithmetic": for an index meter the energy between two 
 readings is their difference (a negative one is a reset: the new value), spread over the UTC hours
 the interval overlaps in proportion to time; an hour's total is rounded to 8 decimals. The
 first reading contributes nothing. Exact fractions here, so only the database may round.
+
+Since issue 10 an hour that received energy spread over a gap longer than MONITORING_GAP_INTERVALS
+nominal intervals is an estimate and does not alert; the code before it has no such rule.
 """
 
 from collections import defaultdict
@@ -17,19 +20,25 @@ EIGHT_DECIMALS = Decimal("0.00000001")
 Key = tuple[str, int]  # (device id, epoch milliseconds)
 
 
-def hourly_totals(values: dict[Key, Decimal]) -> dict[Key, Decimal]:
-    """{(device, hour start ms): kWh} for every hour that received energy."""
+def hourly_totals(
+    values: dict[Key, Decimal], *, gap_ms: int | None = None
+) -> tuple[dict[Key, Decimal], set[Key]]:
+    """{(device, hour start ms): kWh} for every hour that received energy, and the hours that
+    received some over an interval longer than `gap_ms` (estimates)."""
     series: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
     for (device, timestamp), value in values.items():
         series[device].append((timestamp, value))
     totals: dict[Key, Fraction] = defaultdict(Fraction)
+    estimated: set[Key] = set()
     for device, points in series.items():
         points.sort()
         for (start, before), (end, after) in pairwise(points):
             energy = Fraction(after - before if after >= before else after)
             for hour, share in _hour_shares(start, end):
                 totals[(device, hour)] += energy * share
-    return {key: _round(total) for key, total in totals.items()}
+                if gap_ms is not None and end - start > gap_ms:
+                    estimated.add((device, hour))
+    return {key: _round(total) for key, total in totals.items()}, estimated
 
 
 def _hour_shares(start: int, end: int):
@@ -46,6 +55,8 @@ def _round(total: Fraction) -> Decimal:
     return exact.quantize(EIGHT_DECIMALS, rounding=ROUND_HALF_UP)
 
 
-def alert_hours(totals: dict[Key, Decimal], limits: dict[str, Decimal]) -> set[Key]:
-    """The hours that must have an (open or acknowledged) alert: total above the limit."""
-    return {key for key, kwh in totals.items() if kwh > limits[key[0]]}
+def alert_hours(
+    totals: dict[Key, Decimal], limits: dict[str, Decimal], estimated: set[Key]
+) -> set[Key]:
+    """The hours that must have an (open or acknowledged) alert: above the limit, not estimated."""
+    return {key for key, kwh in totals.items() if kwh > limits[key[0]] and key not in estimated}
