@@ -5,8 +5,9 @@ readings is their difference (a negative one is a reset: the new value), spread 
 the interval overlaps in proportion to time; an hour's total is rounded to 8 decimals. The
 first reading contributes nothing. Exact fractions here, so only the database may round.
 
-Since issue 10 an hour that received energy spread over a gap longer than MONITORING_GAP_INTERVALS
-nominal intervals is an estimate and does not alert; the code before it has no such rule.
+Since issue 10 energy spread over a gap longer than MONITORING_GAP_INTERVALS nominal intervals is
+shown but does not count towards alerts: an hour alerts on its certain energy, the pieces of
+intervals no longer than the gap. The code before it has no such rule: every piece counts.
 """
 
 from collections import defaultdict
@@ -22,23 +23,26 @@ Key = tuple[str, int]  # (device id, epoch milliseconds)
 
 def hourly_totals(
     values: dict[Key, Decimal], *, gap_ms: int | None = None
-) -> tuple[dict[Key, Decimal], set[Key]]:
-    """{(device, hour start ms): kWh} for every hour that received energy, and the hours that
-    received some over an interval longer than `gap_ms` (estimates)."""
+) -> tuple[dict[Key, Decimal], dict[Key, Decimal]]:
+    """{(device, hour start ms): kWh} for every hour that received energy, and the same for the
+    energy certainly used in it (none spread over an interval longer than `gap_ms`)."""
     series: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
     for (device, timestamp), value in values.items():
         series[device].append((timestamp, value))
     totals: dict[Key, Fraction] = defaultdict(Fraction)
-    estimated: set[Key] = set()
+    certain: dict[Key, Fraction] = defaultdict(Fraction)
     for device, points in series.items():
         points.sort()
         for (start, before), (end, after) in pairwise(points):
             energy = Fraction(after - before if after >= before else after)
+            in_gap = gap_ms is not None and end - start > gap_ms
             for hour, share in _hour_shares(start, end):
                 totals[(device, hour)] += energy * share
-                if gap_ms is not None and end - start > gap_ms:
-                    estimated.add((device, hour))
-    return {key: _round(total) for key, total in totals.items()}, estimated
+                certain[(device, hour)] += 0 if in_gap else energy * share
+    return (
+        {key: _round(total) for key, total in totals.items()},
+        {key: _round(total) for key, total in certain.items()},
+    )
 
 
 def _hour_shares(start: int, end: int):
@@ -55,8 +59,6 @@ def _round(total: Fraction) -> Decimal:
     return exact.quantize(EIGHT_DECIMALS, rounding=ROUND_HALF_UP)
 
 
-def alert_hours(
-    totals: dict[Key, Decimal], limits: dict[str, Decimal], estimated: set[Key]
-) -> set[Key]:
-    """The hours that must have an (open or acknowledged) alert: above the limit, not estimated."""
-    return {key for key, kwh in totals.items() if kwh > limits[key[0]] and key not in estimated}
+def alert_hours(certain: dict[Key, Decimal], limits: dict[str, Decimal]) -> set[Key]:
+    """The hours that must have an open or acknowledged alert: certain energy above the limit."""
+    return {key for key, kwh in certain.items() if kwh > limits[key[0]]}

@@ -2,6 +2,7 @@
 
     python django_side.py token     prints an administrator's access token
     python django_side.py meters    writes monitoring's projection of the meters (JSON on stdin)
+    python django_side.py gap       the longest interval (s) whose energy counts towards alerts
     python django_side.py enqueue   the simulator's path: one JSON batch per stdin line, answers
                                     `ok <id>` once the call returned, `err <id> <why>` if it raised
 
@@ -50,6 +51,14 @@ def meters_write(meters: list[dict]) -> None:
         )
 
 
+def alert_gap_seconds() -> int | None:
+    """MONITORING_GAP_INTERVALS nominal intervals; None before issue 10 (every interval counts)."""
+    from django.conf import settings
+
+    intervals = getattr(settings, "MONITORING_GAP_INTERVALS", None)
+    return intervals * settings.MONITORING_NOMINAL_INTERVAL_SECONDS if intervals else None
+
+
 def _enqueue_function():
     """The durable enqueue of the new ingestion if the checkout has it, else the old publish."""
     from apps.monitoring import services
@@ -76,6 +85,8 @@ def enqueue_forever() -> None:
 def main(mode: str) -> None:
     if mode == "token":
         print(admin_token())
+    elif mode == "gap":
+        print(json.dumps(alert_gap_seconds()))
     elif mode == "meters":
         meters_write(json.load(sys.stdin))
     elif mode == "enqueue":

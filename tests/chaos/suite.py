@@ -105,6 +105,7 @@ class Run:
         self.system: System | None = None
         self.meters: list[Meter] = []
         self.admin_token = ""
+        self.gap_ms: int | None = None
 
     @property
     def monitoring_url(self) -> str:
@@ -137,6 +138,8 @@ class Run:
             ),
         )
         self.admin_token = self.system.side("token").strip()
+        gap_seconds = json.loads(self.system.side("gap"))
+        self.gap_ms = gap_seconds * 1000 if gap_seconds else None
         self.system.start()
 
     def tear_down(self) -> None:
@@ -175,7 +178,8 @@ class Run:
         )
         figures = compare(
             sent=sent,
-            limits={m.id: m.max_hourly_kwh for m in self.meters},
+            limits={meter.id: meter.max_hourly_kwh for meter in self.meters},
+            gap_ms=self.gap_ms,
             outcome=outcome,
             stored=stored_state(self.monitoring_url),
         )

@@ -9,12 +9,9 @@ import psycopg
 import redis
 
 from .arithmetic import alert_hours, hourly_totals
-from .fleet import STEP_MS
 from .workload import Outcome
 
 TOLERANCE = Decimal("0.000001")
-# MONITORING_GAP_INTERVALS' default: the suite runs the checkout with its default settings.
-GAP_INTERVALS = 2
 STABLE_SAMPLES = 4
 _ALERTS = (
     "SELECT device_id::text, (extract(epoch FROM hour_start) * 1000)::bigint, {withdrawn}"
@@ -30,8 +27,6 @@ class Stored:
     alerts: set  # (device, hour ms), not withdrawn
     withdrawn: int
     quarantined: int
-    # Hours filled across a long gap do not alert (issue 10); the code before it has no such rule.
-    gap_rule: bool
 
 
 @dataclass
@@ -130,7 +125,6 @@ def stored_state(database_url: str) -> Stored:
         quarantined = connection.execute(
             "SELECT count(*) FROM monitoring_quarantined_reading"
         ).fetchone()[0]
-        gap_rule = _has_column(connection, "monitoring_hourly_consumption", "estimated")
     readings = {(device, ms): value for device, ms, value in rows}
     return Stored(
         readings=readings,
@@ -139,12 +133,14 @@ def stored_state(database_url: str) -> Stored:
         alerts={(device, ms) for device, ms, withdrawn in alerts if not withdrawn},
         withdrawn=sum(1 for *_, withdrawn in alerts if withdrawn),
         quarantined=quarantined,
-        gap_rule=gap_rule,
     )
 
 
-def compare(*, sent: dict, limits: dict, outcome: Outcome, stored: Stored) -> Figures:
-    """`sent`: every reading the suite made, {(device, ms): Decimal value}."""
+def compare(
+    *, sent: dict, limits: dict, gap_ms: int | None, outcome: Outcome, stored: Stored
+) -> Figures:
+    """`sent`: every reading the suite made, {(device, ms): Decimal value}; `gap_ms`: the
+    checkout's longest interval that still counts towards alerts (None: every one counts)."""
     acknowledged = outcome.acknowledged
     extra = set(stored.readings) - acknowledged
     explained = {key for key in extra & outcome.unacknowledged if stored.readings[key] == sent[key]}
@@ -152,11 +148,10 @@ def compare(*, sent: dict, limits: dict, outcome: Outcome, stored: Stored) -> Fi
         key for key in acknowledged & set(stored.readings) if stored.readings[key] != sent[key]
     }
     # What the system may rightly hold: the acknowledged readings and those of unanswered requests.
-    expected_hours, estimated = hourly_totals(
-        {key: sent[key] for key in acknowledged | explained},
-        gap_ms=GAP_INTERVALS * STEP_MS if stored.gap_rule else None,
+    expected_hours, certain = hourly_totals(
+        {key: sent[key] for key in acknowledged | explained}, gap_ms=gap_ms
     )
-    expected_alerts = alert_hours(expected_hours, limits, estimated)
+    expected_alerts = alert_hours(certain, limits)
     figures = Figures(
         acknowledged=len(acknowledged),
         lost=len(acknowledged - set(stored.readings)),
