@@ -1,5 +1,5 @@
 # The entry points of the README. Everything they do lives in scripts/.
-.PHONY: run test lint chaos
+.PHONY: run test lint chaos screenshots
 
 run:  ## install, create and migrate the databases, load demo data, start every process
 	scripts/run.sh
@@ -9,6 +9,9 @@ test:  ## install and run the whole test suite (real PostgreSQL and Redis), the 
 
 chaos:  ## the fault suite: faults mid-stream, every acknowledged reading counted once (docs/reliability.md)
 	scripts/chaos.sh
+
+screenshots:  ## regenerate docs/screenshots/*.png from the browser tests (a test run never writes them)
+	scripts/screenshots.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -8,6 +8,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from ems.vocabulary import Role
+
 
 def validate_timezone(value: str) -> None:
     if value not in available_timezones():
@@ -16,11 +18,6 @@ def validate_timezone(value: str) -> None:
 
 def default_timezone() -> str:
     return settings.EMS_DEFAULT_USER_TIMEZONE
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    CLIENT = "client", "Client"
 
 
 class EmsUserManager(UserManager):
