@@ -75,14 +75,19 @@ def _has_column(connection, table: str, column: str) -> bool:
 
 
 def _backlog(database_url: str, redis_url: str) -> tuple[int, ...]:
-    """What is still on its way: inbox rows, queued and unacknowledged messages, readings."""
+    """What still holds readings on their way: inbox rows, or, in the code before issue 10 (no
+    inbox), queued and unacknowledged messages; and the stored count.
+
+    With the inbox the broker's messages are wake-ups that carry no readings (one per accepted
+    request: they queue up under load), so the inbox alone says what is left.
+    """
     with _connect(database_url) as connection:
-        inbox = 0
+        stored = connection.execute("SELECT count(*) FROM monitoring_reading").fetchone()[0]
         if _table_exists(connection, "monitoring_inbox"):
             inbox = connection.execute("SELECT count(*) FROM monitoring_inbox").fetchone()[0]
-        stored = connection.execute("SELECT count(*) FROM monitoring_reading").fetchone()[0]
+            return inbox, 0, 0, stored
     broker = redis.Redis.from_url(redis_url, socket_timeout=5)
-    return inbox, broker.llen("readings"), broker.hlen("unacked"), stored
+    return 0, broker.llen("readings"), broker.hlen("unacked"), stored
 
 
 def converge(database_url: str, redis_url: str, *, timeout: float) -> tuple[float | None, str]:
