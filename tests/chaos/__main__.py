@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .suite import FULL, QUICK, run
+from .suite import BASELINE, FULL, QUICK, run
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -20,7 +20,7 @@ def _arguments() -> argparse.Namespace:
         "--only",
         action="append",
         metavar="NAME",
-        help=f"run only these checks: {', '.join(s.name for s in FULL)}",
+        help=f"run only these checks: {', '.join(s.name for s in [BASELINE, *FULL])}",
     )
     parser.add_argument(
         "--app-dir",
@@ -38,7 +38,7 @@ def main() -> int:
     arguments = _arguments()
     scenarios = QUICK if arguments.quick else FULL
     if arguments.only:
-        known = {s.name: s for s in QUICK + FULL}  # the full suite's version wins
+        known = {s.name: s for s in [BASELINE, *QUICK, *FULL]}  # the full suite's version wins
         scenarios = [known[name] for name in arguments.only]
     steps = arguments.steps or (288 if arguments.quick else 1008)
     logs = arguments.logs or ROOT / "var" / "chaos" / time.strftime("%Y%m%d-%H%M%S")
