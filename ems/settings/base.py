@@ -16,6 +16,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Production sets it: weak keys or a wildcard host are then errors that stop every process.
+EMS_REFUSE_WEAK_SECRETS = False
 
 # Which part of the system this process serves (see docs/architecture.md, "Processes").
 EMS_PROCESS = env("EMS_PROCESS", default="all")
