@@ -44,6 +44,11 @@ class RegisterApi(APIView):
         return Response(AccountOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+def _without_session(request) -> None:
+    if hasattr(request, "session"):
+        del request.session
+
+
 class TokenObtainApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -54,6 +59,10 @@ class TokenObtainApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: TokenPairSerializer})
     def post(self, request):
+        # Stateless: where the process installs the session middleware (web, all), django-axes'
+        # record of the sign-in would otherwise create a database session to hash its key into
+        # the record, and the middleware would answer with a `sessionid` cookie.
+        _without_session(request._request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
