@@ -7,10 +7,11 @@ mounts only its own app's routes, so it can only ever open its own database.
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from apps.users.api.urls import auth_urlpatterns, users_urlpatterns
 
+from .docs import ApiDocsView
 from .health import healthz, readyz
 
 # Every HTTP process: probes, and the OpenAPI schema of what this process serves.
@@ -18,7 +19,7 @@ COMMON = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
 ]
 USERS = [
     path("api/auth/", include(auth_urlpatterns)),
