@@ -39,9 +39,36 @@ class RegisterApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: AccountOutputSerializer})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Every field error at once: also what the account's rules say of the fields that
+            # passed here (a taken username, a weak password), not only after a second try.
+            raise ApiValidationError(_with_account_errors(data))
         user = services.user_register(**data.validated_data)
         return Response(AccountOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+def _with_account_errors(data: serializers.Serializer) -> dict:
+    errors = dict(data.errors)
+    if not isinstance(data.initial_data, dict):
+        return errors
+    values = {}
+    for name, field in data.fields.items():
+        if name in errors:
+            continue
+        try:
+            values[name] = field.run_validation(data.initial_data.get(name, serializers.empty))
+        except ApiValidationError:
+            continue
+    account = services.user_registration_errors(
+        username=values.get("username", ""),
+        password=values.get("password", ""),
+        name=values.get("name", ""),
+        email=values.get("email", ""),
+    )
+    for name, messages in account.items():
+        if name in values:
+            errors[name] = messages
+    return errors
 
 
 def _without_session(request) -> None:
