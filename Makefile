@@ -1,11 +1,14 @@
 # The two entry points of the README. Everything they do lives in scripts/.
-.PHONY: run test lint
+.PHONY: run test lint screenshots
 
 run:  ## install, create and migrate the databases, load demo data, start every process
 	scripts/run.sh
 
 test:  ## install and run the whole test suite (real PostgreSQL and Redis) and the linters
 	scripts/test.sh
+
+screenshots:  ## regenerate docs/screenshots/*.png from the browser tests (a test run never writes them)
+	scripts/screenshots.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

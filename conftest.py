@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.users.models import Role
+from ems.vocabulary import Role
 from tests.factories import api_client_for, create_user
 
 

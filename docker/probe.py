@@ -12,7 +12,7 @@ import urllib.request
 def http(path: str) -> bool:
     url = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}{path}"
     # The proxy terminates TLS; saying so keeps production's HTTPS redirect off the probe.
-    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})  # noqa: S310
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
     try:
         with urllib.request.urlopen(request, timeout=4) as answer:  # noqa: S310
             return answer.status == 200

@@ -26,6 +26,6 @@ protocols = {
     "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
 }
 if not settings.EMS_PROCESS_SERVES_WEBSOCKETS:
-    # Only the realtime process (or `all`) serves sockets; elsewhere a handshake is refused.
+    # Only the roles that serve sockets (ems/processes.py: realtime, all) answer a handshake.
     del protocols["websocket"]
 application = ProtocolTypeRouter(protocols)

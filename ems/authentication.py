@@ -7,8 +7,7 @@ TokenUser, so no API reads the users database to authenticate. The access token 
 
 from rest_framework_simplejwt.models import TokenUser as SimpleJWTTokenUser
 
-ROLE_ADMIN = "admin"
-ROLE_CLIENT = "client"
+from .vocabulary import Role
 
 
 class TokenUser(SimpleJWTTokenUser):
@@ -24,7 +23,7 @@ class TokenUser(SimpleJWTTokenUser):
 
     @property
     def role(self) -> str:
-        return self.token.get("role", ROLE_CLIENT)
+        return self.token.get("role", Role.CLIENT)
 
     @property
     def name(self) -> str:
@@ -36,7 +35,7 @@ class TokenUser(SimpleJWTTokenUser):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == ROLE_ADMIN
+        return self.role == Role.ADMIN
 
     @property
     def is_staff(self) -> bool:

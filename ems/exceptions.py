@@ -4,13 +4,18 @@ Services raise Django's ValidationError (400, a message per field) and DoesNotEx
 handler translates them, so views call services directly.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten(errors, prefix: str = "") -> list[str]:
@@ -25,8 +30,23 @@ def _flatten(errors, prefix: str = "") -> list[str]:
     return [f"{prefix}{errors}"]
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is unavailable for a moment; nothing was changed. Try again."
+    default_code = "service_unavailable"
+
+
+# Seconds a client should wait before it tries again after a 503.
+RETRY_AFTER_SECONDS = 5
+
+
 def _as_api_exception(exc):
     """Services raise Django's errors; they mean the same to every API view."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is down or restarting (the request's transaction, if any, rolled back):
+        # a client that retries loses nothing, one that is told 500 may give up.
+        logger.warning("database unavailable: %r", exc)
+        return ServiceUnavailable()
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return exceptions.ValidationError(detail)
@@ -41,6 +61,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"detail": " ".join(_flatten(exc.detail)), "errors": exc.detail}
     elif isinstance(response.data, dict) and "detail" not in response.data:

@@ -2,9 +2,11 @@
 
 from rest_framework.permissions import BasePermission
 
+from .vocabulary import Role
+
 
 def is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and getattr(user, "role", None) == "admin")
+    return bool(user and user.is_authenticated and getattr(user, "role", None) == Role.ADMIN)
 
 
 class IsAdmin(BasePermission):

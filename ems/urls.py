@@ -1,7 +1,8 @@
 """URL routing. Each app exposes its own URL lists; EMS_PROCESS decides what a process mounts.
 
-ROUTES is the table of process role -> URL patterns (docs/deployment.md, "Roles"): an API process
-mounts only its own app's routes, so it can only ever open its own database.
+A process mounts the route groups its role names in ems/processes.py (docs/deployment.md,
+"Roles"): an API process mounts only its own app's routes, so it can only ever open its own
+database.
 """
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from apps.users.api.urls import auth_urlpatterns, users_urlpatterns
 
 from .docs import ApiDocsView
 from .health import healthz, readyz
+from .processes import PROCESS_ROLES
 
 # Every HTTP process: probes, and the OpenAPI schema of what this process serves.
 COMMON = [
@@ -37,19 +39,19 @@ WEB = [
     path("admin/", admin.site.urls),
     path("", include("apps.web.urls")),
 ]
-EVERYTHING = [*COMMON, *USERS, *MONITORING, *DEVICES, *REALTIME, *WEB]
+GROUPS = {
+    "common": COMMON,
+    "users": USERS,
+    "monitoring": MONITORING,
+    "devices": DEVICES,
+    "realtime": REALTIME,
+    "web": WEB,
+}
 
+# Process role -> its URL patterns: its groups in the order above, whatever order it lists them.
 ROUTES = {
-    "users": [*COMMON, *USERS],
-    "devices": [*COMMON, *DEVICES],
-    "monitoring": [*COMMON, *MONITORING],
-    "realtime": [*COMMON, *REALTIME],
-    "web": EVERYTHING,
-    "all": EVERYTHING,
-    # Celery and the simulator serve no HTTP.
-    "worker": [],
-    "beat": [],
-    "simulator": [],
+    name: [pattern for group in GROUPS if group in role.routes for pattern in GROUPS[group]]
+    for name, role in PROCESS_ROLES.items()
 }
 
 urlpatterns = ROUTES[settings.EMS_PROCESS]

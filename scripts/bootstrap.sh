@@ -21,8 +21,8 @@ fi
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-# Reinstall only when a requirements file changed since the last install.
-stamp=.venv/.requirements-$(cat requirements/*.txt | sha256sum | cut -c1-16)
+# Reinstall only when the set asked for or a requirements file changed since the last install.
+stamp=.venv/.requirements-$(basename "$REQUIREMENTS" .txt)-$(cat requirements/*.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
     .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
     .venv/bin/pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"

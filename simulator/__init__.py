@@ -1,1 +1,1 @@
-"""Simulated smart meters: load profiles and CSV replay, published as batches to the broker."""
+"""Simulated smart meters: load profiles and CSV replay, handed in batches to monitoring's inbox."""

@@ -4,13 +4,15 @@ import datetime as dt
 import hashlib
 import uuid
 
+from ems.vocabulary import MeterKind
+
 # A meter's index is its base plus all energy since this instant, so a restarted simulator
 # (or a second backfill over the same hours) publishes the same values for the same times.
 ANCHOR = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 
 class SimulatedMeter:
-    def __init__(self, *, device_id: uuid.UUID, source, meter_kind: str = "index"):
+    def __init__(self, *, device_id: uuid.UUID, source, meter_kind: str = MeterKind.INDEX):
         self.device_id = device_id
         self.source = source  # LoadProfile or CsvReplay: anything with energy(start, end)
         self.meter_kind = meter_kind
@@ -28,7 +30,7 @@ class SimulatedMeter:
 
     def reading_at(self, timestamp: dt.datetime, interval: dt.timedelta) -> dict:
         """The reading at `timestamp`: the index, or the energy of the interval ending there."""
-        if self.meter_kind == "interval":
+        if self.meter_kind == MeterKind.INTERVAL:
             value = self.source.energy(timestamp - interval, timestamp)
         else:
             value = self.index_at(timestamp)

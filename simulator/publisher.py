@@ -1,4 +1,4 @@
-"""Publishes batches of readings to the broker; a broker that is down loses nothing.
+"""Hands batches of readings on (to the inbox); a destination that is down loses nothing.
 
 Batches wait in a bounded in-memory buffer and are retried with exponential backoff; when the
 buffer is full the simulator stops generating (back-pressure) instead of dropping readings.
@@ -34,7 +34,7 @@ class Publisher:
         self._retry_at = 0.0
 
     def publish(self, batch: list[dict]) -> None:
-        """Queue a batch and send what the broker takes; blocks only while the buffer is full."""
+        """Queue a batch and send what is taken; blocks only while the buffer is full."""
         self.buffer.append(batch)
         self.buffered_readings += len(batch)
         self.flush()
@@ -50,7 +50,7 @@ class Publisher:
             batch = self.buffer[0]
             try:
                 self.send(batch)
-            except Exception as error:  # the broker's errors vary: connection, timeout, ...
+            except Exception as error:  # the errors vary: connection, timeout, ...
                 self._failed(error)
                 return False
             self.buffer.popleft()
@@ -59,7 +59,7 @@ class Publisher:
             self.sent_batches += 1
             if self.failures:
                 print(
-                    f"broker is back: sending {self.buffered_readings} buffered readings",
+                    f"ingestion is back: sending {self.buffered_readings} buffered readings",
                     file=self.stderr,
                 )
                 self.failures = 0
@@ -79,7 +79,7 @@ class Publisher:
         delay = min(0.5 * 2 ** (self.failures - 1), self.max_backoff)
         self._retry_at = self.clock() + delay
         print(
-            f"broker unavailable ({type(error).__name__}: {error}); "
+            f"ingestion unavailable ({type(error).__name__}: {error}); "
             f"{self.buffered_readings} readings buffered, retry in {delay:.1f}s",
             file=self.stderr,
         )

@@ -1,4 +1,4 @@
-"""The simulation clock: a backfill of history as fast as the broker takes it, then live time."""
+"""The simulation clock: a backfill of history as fast as ingestion takes it, then live time."""
 
 import datetime as dt
 import sys

@@ -12,6 +12,10 @@ import random
 import uuid
 from pathlib import Path
 
+# The canonical meter series, shipped with the code: a cumulative kWh index, one value every
+# 10 minutes (3,999 values, about 28 days).
+SENSOR_CSV = Path(__file__).resolve().parent / "data" / "sensor.csv"
+
 
 def _seed(device_id: uuid.UUID, *parts) -> int:
     digest = hashlib.sha256(f"{device_id}:{':'.join(map(str, parts))}".encode()).digest()
@@ -63,7 +67,7 @@ class LoadProfile:
 
 
 def read_index_csv(path: str | Path) -> list[float]:
-    """One cumulative index value per line, like ../shared/data/sensor.csv."""
+    """One cumulative index value per line, like simulator/data/sensor.csv."""
     values = []
     for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
         line = line.strip()

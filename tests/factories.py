@@ -5,8 +5,9 @@ import itertools
 from rest_framework.test import APIClient
 
 from apps.users import services as user_services
-from apps.users.models import Role, User
+from apps.users.models import User
 from apps.users.tokens import token_pair_for
+from ems.vocabulary import Role
 
 STRONG_PASSWORD = "correct-horse-battery-staple-42"
 _sequence = itertools.count(1)

@@ -1,7 +1,5 @@
-"""Files the tests read from outside the repository."""
+"""Files the tests read: all inside the repository (tests/test_self_contained.py)."""
 
-from pathlib import Path
+from simulator.sources import SENSOR_CSV
 
-# The canonical meter series (a cumulative kWh index, one value every 10 minutes). It lives in
-# the project's shared folder beside the checkout, in CI as on a developer's machine.
-SENSOR_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "sensor.csv"
+__all__ = ["SENSOR_CSV"]

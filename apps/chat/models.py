@@ -8,10 +8,7 @@ process that writes and pushes messages must not read the users database (docs/r
 from django.conf import settings
 from django.db import models
 
-
-class SenderRole(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    CLIENT = "client", "Client"
+from ems.vocabulary import Role
 
 
 class Conversation(models.Model):
@@ -40,7 +37,7 @@ class Message(models.Model):
     # Stored as the sender's token described them when they wrote: a message keeps showing who
     # wrote it even if the account is renamed or deleted later.
     sender_name = models.CharField(max_length=150)
-    sender_role = models.CharField(max_length=10, choices=SenderRole.choices)
+    sender_role = models.CharField(max_length=10, choices=Role.choices)
     body = models.TextField(max_length=settings.EMS_CHAT_MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
 

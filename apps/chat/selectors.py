@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from .models import Conversation, Message, ReadState, SenderRole
+from ems.vocabulary import Role
+
+from .models import Conversation, Message, ReadState
 
 
 def conversation_get_for_user(
@@ -24,7 +26,7 @@ def conversation_list_for_user(*, user_id: int, is_admin: bool) -> QuerySet[Conv
     Unread: messages from the other side (clients for an administrator, administrators for a
     client) after the last one this person marked read.
     """
-    own_side = SenderRole.ADMIN if is_admin else SenderRole.CLIENT
+    own_side = Role.ADMIN if is_admin else Role.CLIENT
     last_read = ReadState.objects.filter(conversation=OuterRef("pk"), user_id=user_id).values(
         "last_read_message_id"
     )[:1]

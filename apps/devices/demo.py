@@ -9,9 +9,10 @@ import uuid
 from decimal import Decimal
 
 from apps.users import selectors as user_selectors
+from ems.vocabulary import MeterKind
 
 from . import selectors, services
-from .models import Device, MeterKind
+from .models import Device
 
 # Fixed ids, so the simulator and a person can refer to the demo meters across re-runs.
 _NAMESPACE = uuid.UUID("6f1c2f4e-6a55-4b5e-9d8e-2f0c7c3d9a10")

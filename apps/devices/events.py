@@ -27,6 +27,9 @@ def device_event(*, device: Device, visible_owner_id: int | None, deleted: bool 
         # A tombstone frees the hash: a deleted device's token must stop working.
         "ingestion_token_hash": None if deleted else device.ingestion_token_hash,
         "description": device.description,
+        # When this version was saved (just before its commit): monitoring's ownership periods
+        # start and end at it. The reconciliation resends the same time with the same version.
+        "changed_at": device.updated_at.isoformat() if device.updated_at else None,
     }
 
 

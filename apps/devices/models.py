@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from ems.vocabulary import MeterKind, Role
+
 # A meter's limit is a positive energy per hour. The upper bound (10 MWh in one hour) is far above
 # any household or small business; a larger value is a typing mistake, not a meter.
 MIN_HOURLY_KWH = Decimal("0.001")
@@ -18,11 +20,6 @@ VERSION_SEQUENCE = "devices_device_version_seq"
 # smaller version belongs to a finished transaction (apps/devices/reconciliation.py). Two int4
 # keys: a key space apart from the single-bigint locks taken per owner account.
 VERSION_LOCK = (0x454D53, 1)
-
-
-class MeterKind(models.TextChoices):
-    INDEX = "index", "Cumulative index (kWh register)"
-    INTERVAL = "interval", "Energy per interval"
 
 
 class Device(models.Model):
@@ -72,7 +69,7 @@ class OwnerAccount(models.Model):
 
     user_id = models.BigIntegerField(primary_key=True)
     is_active = models.BooleanField(default=True)
-    role = models.CharField(max_length=10, default="client")
+    role = models.CharField(max_length=10, default=Role.CLIENT)
     deleted = models.BooleanField(default=False)
     # The version of the newest account event applied (the users app's event sequence).
     version = models.BigIntegerField(default=0)
@@ -87,4 +84,4 @@ class OwnerAccount(models.Model):
     @property
     def may_see_devices(self) -> bool:
         """Whether the account's devices are visible to it (kept assigned either way)."""
-        return self.is_active and self.role == "client" and not self.deleted
+        return self.is_active and self.role == Role.CLIENT and not self.deleted

@@ -4,6 +4,8 @@ import uuid
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from ems.vocabulary import Role
+
 from .models import Device, OwnerAccount
 
 
@@ -67,7 +69,7 @@ def device_chunk_by_id(*, after: uuid.UUID | None, limit: int) -> list[tuple[Dev
     negation of OwnerAccount.may_see_devices.
     """
     hidden = OwnerAccount.objects.using("devices").filter(user_id=OuterRef("owner_id"))
-    hidden = hidden.exclude(is_active=True, role="client", deleted=False)
+    hidden = hidden.exclude(is_active=True, role=Role.CLIENT, deleted=False)
     devices = Device.objects.using("devices").annotate(owner_hidden=Exists(hidden)).order_by("id")
     if after is not None:
         devices = devices.filter(id__gt=after)

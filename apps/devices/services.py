@@ -11,12 +11,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
 
 from apps.users import selectors as user_selectors
+from ems.vocabulary import MeterKind, Role
 
 from . import selectors
 from .events import device_event, publish_device_changed
-from .models import VERSION_LOCK, VERSION_SEQUENCE, Device, MeterKind, OwnerAccount
+from .models import VERSION_LOCK, VERSION_SEQUENCE, Device, OwnerAccount
 
 # Fields an update may change; `owner_id` is the assignment.
 EDITABLE_FIELDS = ("description", "address", "max_hourly_kwh", "meter_kind", "owner_id")
@@ -57,7 +59,7 @@ def device_owner_validate(*, owner_id: int) -> None:
     account = user_selectors.account_get(user_id=owner_id)
     if account is None:
         raise ValidationError({"owner": [f"No account with id {owner_id}."]})
-    if account.role != "client":
+    if account.role != Role.CLIENT:
         raise ValidationError(
             {"owner": [f"{account.username} is an administrator; only a client can own a meter."]}
         )
@@ -166,6 +168,8 @@ def device_delete(*, device: Device) -> None:
             return
         owner = selectors.visible_owner_id(device=locked)
         locked.version = _next_version()
+        # Not saved (the row goes), but the tombstone carries the time of the deletion.
+        locked.updated_at = timezone.now()
         event = device_event(device=locked, visible_owner_id=owner, deleted=True)
         locked.delete()
         publish_device_changed(event=event)

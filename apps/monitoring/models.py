@@ -1,12 +1,10 @@
 """Monitoring's own data: projection of devices, raw readings, hourly consumption, alerts."""
 
-from django.contrib.postgres.indexes import BrinIndex
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import BrinIndex, GinIndex
 from django.db import models
 
-
-class MeterKind(models.TextChoices):
-    INDEX = "index", "Cumulative index (kWh register)"
-    INTERVAL = "interval", "Energy per interval"
+from ems.vocabulary import MeterKind
 
 
 class DeviceProjection(models.Model):
@@ -70,6 +68,9 @@ class HourlyConsumption(models.Model):
     device_id = models.UUIDField()
     hour_start = models.DateTimeField()
     kwh = models.DecimalField(max_digits=20, decimal_places=8)
+    # Some of the hour's energy was spread over a gap longer than MONITORING_GAP_INTERVALS
+    # nominal intervals: an estimate, which does not count towards alerts.
+    estimated = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         db_table = "monitoring_hourly_consumption"
@@ -81,8 +82,19 @@ class HourlyConsumption(models.Model):
         return f"{self.device_id} {self.hour_start.isoformat()} {self.kwh} kWh"
 
 
+class AlertState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    # Late data brought the hour to or below its limit; it reopens if the hour goes over again.
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 class Alert(models.Model):
-    """A device used more than its maximum hourly energy in one hour; at most one per hour."""
+    """A device used more than its maximum hourly energy in one hour; at most one per hour.
+
+    `kwh` follows the hour's total while the alert stands; a recompute that brings the hour to
+    or below the limit withdraws it (docs/monitoring.md, "Alerts").
+    """
 
     id = models.BigAutoField(primary_key=True)
     device_id = models.UUIDField()
@@ -93,6 +105,14 @@ class Alert(models.Model):
     max_hourly_kwh = models.DecimalField(max_digits=12, decimal_places=3)
     created_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=16,
+        choices=AlertState.choices,
+        default=AlertState.OPEN,
+        db_default=AlertState.OPEN,
+        db_index=True,
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "monitoring_alert"
@@ -140,3 +160,81 @@ class QuarantinedReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.detail}"
+
+
+class InboxBatch(models.Model):
+    """A batch of readings accepted but not yet ingested: written before anything is acknowledged.
+
+    `POST /api/readings/` and the simulator commit a row here before they answer; a worker takes
+    the row, ingests it and deletes it in one transaction, so a batch is counted exactly once
+    whatever process dies (docs/architecture.md, "Durable ingestion").
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    readings = models.JSONField()
+    # The meters in the batch: a batch waits for every older batch of its meters (order per meter).
+    device_ids = ArrayField(models.UUIDField())
+    received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "monitoring_inbox"
+        indexes = [GinIndex(fields=["device_ids"], name="inbox_device_ids_gin")]
+
+    def __str__(self) -> str:
+        return f"inbox batch {self.id} ({len(self.readings)} readings)"
+
+
+class OwnershipChange(models.Model):
+    """The owner a device event carried, one row per device version seen (in any order).
+
+    The source of the ownership periods: they are rebuilt from these rows, so the periods are a
+    function of the set of events received, not of their order (apps/monitoring/ownership.py).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    device_id = models.UUIDField()
+    version = models.BigIntegerField()
+    # The visible owner after the change (docs/consistency.md); null: unassigned, hidden, deleted.
+    owner_id = models.BigIntegerField(null=True, blank=True)
+    # When the change was made; null only for the baseline seeded by migration 0006 ("always").
+    changed_at = models.DateTimeField(null=True, blank=True)
+    # True: the publisher's time of the change; False: when monitoring received an event that did
+    # not carry it (an older publisher, an inventory), a later time than the change's.
+    exact = models.BooleanField()
+
+    class Meta:
+        db_table = "monitoring_ownership_change"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device_id", "version"], name="ownership_device_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} v{self.version} owner {self.owner_id}"
+
+
+class OwnershipPeriod(models.Model):
+    """A stretch of time in which a client owned a meter: what that client may read of it.
+
+    Derived from OwnershipChange; periods of one device never overlap. A client reads a meter's
+    hours that lie wholly inside one of their periods (docs/monitoring.md, "Ownership periods").
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    device_id = models.UUIDField()
+    owner_id = models.BigIntegerField()
+    # Null: since the meter's beginning (its first owner, or the baseline of migration 0006).
+    valid_from = models.DateTimeField(null=True, blank=True)
+    # Null: the owner still holds the meter.
+    valid_to = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "monitoring_ownership_period"
+        indexes = [
+            models.Index(fields=["owner_id", "device_id"], name="ownership_owner_device"),
+            models.Index(fields=["device_id", "valid_from"], name="ownership_device_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} owner {self.owner_id} [{self.valid_from}, {self.valid_to})"

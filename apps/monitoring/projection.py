@@ -1,15 +1,20 @@
 """Applies the devices app's DEVICE_CHANGED and DEVICE_INVENTORY events to monitoring's projection.
 
 The event is the device's whole state after a change, so applying it is an upsert; `version`
-makes it idempotent and order-proof: a duplicate or an older event changes nothing.
+makes it idempotent and order-proof: a duplicate or an older event changes nothing. Every event,
+older ones included, also records its owner and time for the ownership periods (ownership.py).
 """
 
+import datetime as dt
 import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.db import connections, transaction
+from django.utils import timezone
 
-from .models import MeterKind
+from ems.vocabulary import MeterKind
+
+from .ownership import ownership_change_record
 
 FIELDS = (
     "owner_id",
@@ -41,6 +46,7 @@ def _parse(event: dict) -> dict:
         raise InvalidDeviceEvent(f"unknown meter kind {meter_kind!r}")
     if not max_hourly_kwh.is_finite():
         raise InvalidDeviceEvent("max_hourly_kwh is not a finite number")
+    changed_at = _changed_at(event.get("changed_at"))
     return {
         "id": device_id,
         "owner_id": owner_id,
@@ -50,7 +56,21 @@ def _parse(event: dict) -> dict:
         "description": str(event.get("description", ""))[:200],
         "version": version,
         "deleted": deleted,
+        "changed_at": changed_at,
     }
+
+
+def _changed_at(value) -> dt.datetime | None:
+    """The time of the change (ISO 8601 with an offset), or None when the event has none."""
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise InvalidDeviceEvent(f"changed_at is not an ISO 8601 time: {value!r}") from error
+    if moment.tzinfo is None:
+        raise InvalidDeviceEvent("changed_at has no UTC offset")
+    return moment
 
 
 def device_projection_apply(*, event: dict) -> bool:
@@ -68,7 +88,17 @@ def device_projection_apply(*, event: dict) -> bool:
     )
     with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
         cursor.execute(statement, [row[column] for column in columns])
-        return cursor.rowcount == 1
+        applied = cursor.rowcount == 1
+        # Older and duplicate events too: the periods are built from every version seen.
+        ownership_change_record(
+            device_id=row["id"],
+            version=row["version"],
+            owner_id=None if row["deleted"] else row["owner_id"],
+            # An older publisher sends no time: when it arrived is the best bound there is.
+            changed_at=row["changed_at"] or timezone.now(),
+            exact=row["changed_at"] is not None,
+        )
+        return applied
 
 
 def _parse_inventory(event: dict) -> dict:
@@ -102,8 +132,19 @@ def device_projection_apply_inventory(*, event: dict) -> int:
         "WHERE NOT deleted AND version <= %(max_version)s "
         "AND (%(after)s::uuid IS NULL OR id > %(after)s::uuid) "
         "AND (%(up_to)s::uuid IS NULL OR id <= %(up_to)s::uuid) "
-        "AND NOT (id = ANY(%(ids)s::uuid[]))"
+        "AND NOT (id = ANY(%(ids)s::uuid[])) RETURNING id"
     )
     with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
         cursor.execute(statement, inventory)
-        return cursor.rowcount
+        marked = [row[0] for row in cursor.fetchall()]
+        # The deletion happened before the inventory was taken, when exactly is unknown: its
+        # arrival bounds it (a deleted device answers no client anyway).
+        for device_id in marked:
+            ownership_change_record(
+                device_id=device_id,
+                version=inventory["max_version"],
+                owner_id=None,
+                changed_at=timezone.now(),
+                exact=False,
+            )
+        return len(marked)

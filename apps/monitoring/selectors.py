@@ -1,4 +1,8 @@
-"""Reads of monitoring data: devices as projected, hourly consumption buckets, alerts."""
+"""Reads of monitoring data: devices as projected, hourly consumption buckets, alerts.
+
+A client reads a meter only for the periods in which they owned it (ownership.py); every read
+that answers a client goes through `device_visible_to` and `consumption_report` or `alert_list`.
+"""
 
 import datetime as dt
 import uuid
@@ -8,9 +12,17 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connections
-from django.db.models import Count, QuerySet
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 
-from .models import Alert, DeviceProjection, QuarantinedReading
+from .models import Alert, AlertState, DeviceProjection, OwnershipPeriod
+from .ownership import HOUR, hour_ceil, hour_floor, visible_stretches
 
 
 @dataclass(frozen=True)
@@ -51,13 +63,54 @@ def device_by_token_hash(*, token_hash: str) -> DeviceInfo | None:
 
 
 def device_visible_to(*, device_id: uuid.UUID, user) -> DeviceInfo | None:
-    """The device if it exists, is not deleted, and the user owns it or is an administrator."""
+    """The device if it exists, is not deleted, and the user is an administrator, owns it, or
+    owned it before (a former owner reads their own periods only: `consumption_report`)."""
     device = DeviceProjection.objects.using("monitoring").filter(id=device_id).first()
     if device is None or device.deleted:
         return None
-    if not user.is_admin and device.owner_id != user.id:
-        return None
-    return _info(device)
+    if user.is_admin or device.owner_id == user.id:
+        return _info(device)
+    periods = OwnershipPeriod.objects.using("monitoring").filter(device_id=device_id)
+    return _info(device) if periods.filter(owner_id=user.id).exists() else None
+
+
+@dataclass(frozen=True)
+class FormerDevice:
+    id: uuid.UUID
+    description: str
+    meter_kind: str
+    max_hourly_kwh: Decimal
+    # The whole hours the former owner may still read: (from, to), from None = the beginning.
+    periods: list[tuple[dt.datetime | None, dt.datetime]]
+
+
+def devices_formerly_owned(*, user) -> list[FormerDevice]:
+    """Live meters the user owned once and does not own now, with the hours they may read."""
+    periods = OwnershipPeriod.objects.using("monitoring").filter(
+        owner_id=user.id, valid_to__isnull=False
+    )
+    by_device: dict[uuid.UUID, list[tuple[dt.datetime | None, dt.datetime]]] = {}
+    for period in periods.order_by("device_id", "valid_to"):
+        low = None if period.valid_from is None else hour_ceil(period.valid_from)
+        high = hour_floor(period.valid_to)
+        if low is None or low < high:
+            by_device.setdefault(period.device_id, []).append((low, high))
+    devices = (
+        DeviceProjection.objects.using("monitoring")
+        .filter(id__in=list(by_device), deleted=False)
+        .exclude(owner_id=user.id)
+        .order_by("description", "id")
+    )
+    return [
+        FormerDevice(
+            id=device.id,
+            description=device.description,
+            meter_kind=device.meter_kind,
+            max_hourly_kwh=device.max_hourly_kwh,
+            periods=by_device[device.id],
+        )
+        for device in devices
+    ]
 
 
 def devices_assigned() -> list[DeviceInfo]:
@@ -68,7 +121,12 @@ def devices_assigned() -> list[DeviceInfo]:
     return [_info(device) for device in devices.order_by("id")]
 
 
-BUCKET_UNITS = {"hour": "hour", "day": "day", "month": "month"}
+# An hourly row counts only if it lies wholly inside one of the visible stretches.
+_VISIBLE_HOUR = """
+    EXISTS (SELECT 1 FROM unnest(%(visible_from)s::timestamptz[], %(visible_to)s::timestamptz[])
+                   AS v(low, high)
+             WHERE h.hour_start >= v.low AND h.hour_start + interval '1 hour' <= v.high)
+"""
 
 
 def consumption_buckets(
@@ -78,53 +136,121 @@ def consumption_buckets(
     end: dt.datetime,
     bucket: str,
     timezone: ZoneInfo,
+    visible: list[tuple[dt.datetime, dt.datetime]] | None = None,
 ) -> list[tuple[dt.datetime, Decimal]]:
     """Energy per bucket (local hour, day or month) of [start, end), missing buckets as 0.
 
     Reads the hourly table only, so the cost depends on the number of buckets. `start` and `end`
-    are aware datetimes on local bucket boundaries.
+    are aware datetimes on local bucket boundaries. With `visible`, only the hours inside those
+    stretches are read (the others count as missing): `consumption_report` says which are which.
     """
+    visible = [(start, end)] if visible is None else visible
     if bucket == "hour":
         # Hours are generated in UTC so a DST day has its 23 or 25 distinct hours.
-        statement = """
+        statement = f"""
             SELECT g.hour_start, coalesce(h.kwh, 0)
             FROM generate_series(%(start)s::timestamptz, %(end)s::timestamptz - interval '1 hour',
                                  interval '1 hour') AS g(hour_start)
             LEFT JOIN monitoring_hourly_consumption h
                    ON h.device_id = %(device)s AND h.hour_start = g.hour_start
+                  AND {_VISIBLE_HOUR}
             ORDER BY g.hour_start
-        """
-    else:
+        """  # noqa: S608 - _VISIBLE_HOUR is a constant
+    elif bucket in ("day", "month"):
         # Local calendar buckets: truncate in the person's zone, then back to an instant.
         statement = f"""
             WITH buckets AS (
                 SELECT g.local_start
                 FROM generate_series(
                     (%(start)s::timestamptz AT TIME ZONE %(tz)s),
-                    (%(end)s::timestamptz AT TIME ZONE %(tz)s) - interval '1 {bucket}',
-                    interval '1 {bucket}') AS g(local_start)
+                    (%(end)s::timestamptz AT TIME ZONE %(tz)s) - %(step)s::interval,
+                    %(step)s::interval) AS g(local_start)
             ), sums AS (
                 SELECT date_trunc(%(bucket)s, h.hour_start AT TIME ZONE %(tz)s) AS local_start,
                        sum(h.kwh) AS kwh
                 FROM monitoring_hourly_consumption h
                 WHERE h.device_id = %(device)s AND h.hour_start >= %(start)s
-                  AND h.hour_start < %(end)s
+                  AND h.hour_start < %(end)s AND {_VISIBLE_HOUR}
                 GROUP BY 1
             )
             SELECT b.local_start AT TIME ZONE %(tz)s, coalesce(s.kwh, 0)
             FROM buckets b LEFT JOIN sums s USING (local_start)
             ORDER BY b.local_start
-        """  # noqa: S608 - bucket is one of BUCKET_UNITS, checked by the caller
+        """  # noqa: S608 - _VISIBLE_HOUR is a constant
+    else:
+        raise ValueError(f"Unknown bucket {bucket!r}: hour, day or month.")
     params = {
         "start": start,
         "end": end,
         "device": device_id,
         "tz": str(timezone.key),
-        "bucket": BUCKET_UNITS[bucket],
+        "bucket": bucket,
+        "step": f"1 {bucket}",
+        "visible_from": [low for low, _ in visible],
+        "visible_to": [high for _, high in visible],
     }
     with connections["monitoring"].cursor() as cursor:
         cursor.execute(statement, params)
         return [(instant.astimezone(timezone), kwh) for instant, kwh in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class ConsumptionReport:
+    # {"start", "kwh"}: kwh None for a bucket the user may not read at all; "partial": True on a
+    # day or month of which they may read some hours only (kwh is the sum of those).
+    buckets: list[dict]
+    # The sum of what the user may read; None if they may read none of it.
+    total: float | None
+    # The stretches of [start, end) the user may read, in order (the whole range for admins).
+    visible: list[tuple[dt.datetime, dt.datetime]]
+
+
+def consumption_report(
+    *,
+    device_id: uuid.UUID,
+    user,
+    start: dt.datetime,
+    end: dt.datetime,
+    bucket: str,
+    timezone: ZoneInfo,
+) -> ConsumptionReport:
+    """The buckets of [start, end) as `user` may read them: clipped to their ownership periods."""
+    # Arithmetic in UTC: Python compares and subtracts two times of one zone by the wall clock,
+    # which ignores the repeated hour of a DST day.
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    visible = visible_stretches(device_id=device_id, user=user, start=start, end=end)
+    rows = consumption_buckets(
+        device_id=device_id,
+        start=start,
+        end=end,
+        bucket=bucket,
+        timezone=timezone,
+        visible=visible,
+    )
+    buckets, total = [], None
+    for index, (bucket_start, kwh) in enumerate(rows):
+        bucket_end = rows[index + 1][0] if index + 1 < len(rows) else end
+        seen = _overlap(visible, bucket_start.astimezone(dt.UTC), bucket_end.astimezone(dt.UTC))
+        entry = {"start": bucket_start.isoformat(), "kwh": float(kwh) if seen else None}
+        if seen and seen < bucket_end - bucket_start:
+            entry["partial"] = True
+        if seen:
+            total = (total or Decimal(0)) + kwh
+        buckets.append(entry)
+    return ConsumptionReport(
+        buckets=buckets,
+        total=None if total is None else float(total),
+        visible=[(low.astimezone(timezone), high.astimezone(timezone)) for low, high in visible],
+    )
+
+
+def _overlap(
+    stretches: list[tuple[dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime
+) -> dt.timedelta:
+    return sum(
+        (min(end, high) - max(start, low) for low, high in stretches if low < end and start < high),
+        dt.timedelta(0),
+    )
 
 
 def alert_list(
@@ -132,20 +258,27 @@ def alert_list(
     user,
     device_id: uuid.UUID | None = None,
     acknowledged: bool | None = None,
+    state: str | None = None,
     since_id: int | None = None,
     since_time: dt.datetime | None = None,
 ) -> QuerySet[Alert]:
-    """Alerts the user may see: their own (sent to them), or all for an administrator.
+    """Alerts the user may see: all for an administrator; for a client, the alerts of hours that
+    lie wholly inside one of their ownership periods (not `owner_id`, who was sent the alert: an
+    hour's readings can arrive after the meter changed hands, and the periods can learn of a
+    change late).
 
     Newest first; with `since` (catch-up after a reconnect) oldest first, after the given one.
     """
     alerts = Alert.objects.using("monitoring").all()
     if not user.is_admin:
-        alerts = alerts.filter(owner_id=user.id)
+        alerts = _alerts_in_periods_of(alerts, user)
     if device_id is not None:
         alerts = alerts.filter(device_id=device_id)
     if acknowledged is not None:
-        alerts = alerts.filter(acknowledged_at__isnull=not acknowledged)
+        # Unacknowledged means open: a withdrawn alert needs nobody's attention.
+        alerts = alerts.filter(state=AlertState.ACKNOWLEDGED if acknowledged else AlertState.OPEN)
+    if state is not None:
+        alerts = alerts.filter(state=state)
     if since_id is not None:
         alerts = alerts.filter(id__gt=since_id)
     if since_time is not None:
@@ -154,16 +287,16 @@ def alert_list(
     return alerts.order_by("id" if catching_up else "-id")
 
 
+def _alerts_in_periods_of(alerts: QuerySet[Alert], user) -> QuerySet[Alert]:
+    periods = OwnershipPeriod.objects.using("monitoring").filter(owner_id=user.id)
+    hour_end = ExpressionWrapper(OuterRef("hour_start") + HOUR, output_field=DateTimeField())
+    covering = periods.filter(device_id=OuterRef("device_id")).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=OuterRef("hour_start")),
+        Q(valid_to__isnull=True) | Q(valid_to__gte=hour_end),
+    )
+    # The device filter first, so the alerts table is read through its (device, hour) index.
+    return alerts.filter(device_id__in=periods.values("device_id")).filter(Exists(covering))
+
+
 def alert_get_visible(*, alert_id: int, user) -> Alert | None:
     return alert_list(user=user).filter(id=alert_id).first()
-
-
-def quarantine_counts() -> dict[str, int]:
-    """How many quarantined readings there are, per reason."""
-    rows = (
-        QuarantinedReading.objects.using("monitoring")
-        .values("reason")
-        .annotate(count=Count("id"))
-        .order_by("reason")
-    )
-    return {row["reason"]: row["count"] for row in rows}

@@ -1,4 +1,8 @@
-"""Writes of the monitoring app: ingesting a batch of readings, alerts, quarantine, retention.
+"""Writes of the monitoring app: the readings inbox, ingestion, alerts, quarantine, retention.
+
+Durability (docs/architecture.md, "Durable ingestion"): accepted readings are committed to the
+inbox table before anyone is told they were accepted; a worker ingests a batch and deletes it
+from the inbox in one transaction. The broker only wakes the workers.
 
 The arithmetic (docs/monitoring.md): consumption is derived from consecutive stored readings of
 a device, each interval's energy spread over the hours it overlaps in proportion to time. A batch
@@ -13,26 +17,37 @@ import logging
 import math
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
+from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from ems.celery import app as celery_app
 from ems.events import READINGS_QUEUE
 from ems.groups import ADMINS_GROUP, user_group
+from ems.publish import PUBLISH_ERRORS
 
-from .models import Alert, QuarantinedReading
+from . import delivery_attempts
+from .models import Alert, AlertState, InboxBatch, QuarantinedReading, QuarantineReason
 from .validation import Rejection, readings_validate
 
 logger = logging.getLogger(__name__)
 
-# The Celery task name of a batch of readings (apps/monitoring/tasks.py registers it).
-INGEST_READINGS = "monitoring.ingest_readings"
-PUBLISH_BATCH_SIZE = 1000
+# The Celery task that drains the inbox (apps/monitoring/tasks.py registers it): a wake-up.
+DRAIN_INBOX = "monitoring.drain_inbox"
+# Readings per inbox row: what one worker transaction ingests.
+INBOX_BATCH_SIZE = 1000
 
 _INSERT_READINGS = """
     WITH inserted AS (
@@ -51,7 +66,11 @@ _INSERT_READINGS = """
 # reading, to the stored reading after the last new one), recomputed from the stored readings
 # around them; hours that no longer have any energy are deleted, changed ones upserted, and an
 # alert inserted for each changed hour above the device's limit (at most one per device-hour).
-_RECOMPUTE_HOURS = """
+_ALERT_CHANGE_COLUMNS = (
+    "id, device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at, acknowledged_at, "
+    "state, withdrawn_at, change"
+)
+_RECOMPUTE_HOURS = f"""
     WITH touched(device_id, first_new, last_new) AS (
         SELECT * FROM unnest(%(devices)s::uuid[], %(firsts)s::timestamptz[],
                              %(lasts)s::timestamptz[])
@@ -96,7 +115,8 @@ _RECOMPUTE_HOURS = """
         SELECT i.device_id, g.hour_start,
                i.energy * extract(epoch FROM least(i.end_at, g.hour_start + interval '1 hour')
                                             - greatest(i.start_at, g.hour_start))
-                        / extract(epoch FROM i.end_at - i.start_at) AS kwh
+                        / extract(epoch FROM i.end_at - i.start_at) AS kwh,
+               i.end_at - i.start_at > %(gap)s * interval '1 second' AS over_gap
         FROM intervals i
         CROSS JOIN LATERAL generate_series(
             greatest(date_trunc('hour', i.start_at), i.hour_lo),
@@ -105,7 +125,11 @@ _RECOMPUTE_HOURS = """
             interval '1 hour') AS g(hour_start)
         WHERE i.start_at IS NOT NULL AND i.energy IS NOT NULL
     ), computed AS (
-        SELECT device_id, hour_start, round(sum(kwh), 8) AS kwh
+        -- `certain`: the energy that was surely used in the hour. Energy spread over a gap
+        -- longer than %(gap)s s may have been used in any hour of the gap: shown, estimated.
+        SELECT device_id, hour_start, round(sum(kwh), 8) AS kwh,
+               round(coalesce(sum(kwh) FILTER (WHERE NOT over_gap), 0), 8) AS certain,
+               bool_or(over_gap) AS estimated
         FROM pieces GROUP BY device_id, hour_start
     ), removed AS (
         DELETE FROM monitoring_hourly_consumption h USING bounds b
@@ -114,19 +138,63 @@ _RECOMPUTE_HOURS = """
           AND NOT EXISTS (SELECT 1 FROM computed c
                            WHERE c.device_id = h.device_id AND c.hour_start = h.hour_start)
     ), changed AS (
-        INSERT INTO monitoring_hourly_consumption (device_id, hour_start, kwh)
-        SELECT device_id, hour_start, kwh FROM computed
-        ON CONFLICT (device_id, hour_start) DO UPDATE SET kwh = EXCLUDED.kwh
-        WHERE monitoring_hourly_consumption.kwh IS DISTINCT FROM EXCLUDED.kwh
-        RETURNING device_id, hour_start, kwh
+        INSERT INTO monitoring_hourly_consumption (device_id, hour_start, kwh, estimated)
+        SELECT device_id, hour_start, kwh, estimated FROM computed
+        ON CONFLICT (device_id, hour_start) DO UPDATE
+           SET kwh = EXCLUDED.kwh, estimated = EXCLUDED.estimated
+        WHERE (monitoring_hourly_consumption.kwh, monitoring_hourly_consumption.estimated)
+              IS DISTINCT FROM (EXCLUDED.kwh, EXCLUDED.estimated)
+    ), over AS (
+        SELECT c.device_id, c.hour_start, c.kwh, b.max_hourly_kwh,
+               -- Sent to the owner of the hour (the period that holds all of it), not to whoever
+               -- owns the meter when its readings arrive; only staff for an hour that changed
+               -- hands.
+               (SELECT o.owner_id FROM monitoring_ownership_period o
+                 WHERE o.device_id = c.device_id
+                   AND (o.valid_from IS NULL OR o.valid_from <= c.hour_start)
+                   AND (o.valid_to IS NULL OR o.valid_to >= c.hour_start + interval '1 hour'))
+               AS owner_id
+        FROM computed c JOIN bounds b ON b.device_id = c.device_id
+        WHERE c.certain > b.max_hourly_kwh
+    ), standing AS (
+        -- The alerts of the recomputed hours, with the hour's verdict (over_kwh null: not over).
+        SELECT a.id, a.state, o.kwh AS over_kwh, coalesce(c.kwh, 0) AS kwh
+        FROM monitoring_alert a
+        JOIN bounds b ON a.device_id = b.device_id
+                     AND a.hour_start >= b.hour_lo AND a.hour_start < b.hour_hi
+        LEFT JOIN over o ON o.device_id = a.device_id AND o.hour_start = a.hour_start
+        LEFT JOIN computed c ON c.device_id = a.device_id AND c.hour_start = a.hour_start
+    ), withdrawn AS (
+        UPDATE monitoring_alert a
+           SET state = 'withdrawn', withdrawn_at = clock_timestamp(), kwh = s.kwh
+        FROM standing s
+        WHERE a.id = s.id AND s.over_kwh IS NULL AND s.state <> 'withdrawn'
+        RETURNING a.*, 'withdrawn' AS change
+    ), reopened AS (
+        UPDATE monitoring_alert a
+           SET state = 'open', withdrawn_at = NULL, acknowledged_at = NULL, kwh = s.over_kwh
+        FROM standing s
+        WHERE a.id = s.id AND s.over_kwh IS NOT NULL AND s.state = 'withdrawn'
+        RETURNING a.*, 'raised' AS change
+    ), followed AS (
+        -- A standing alert follows its hour's total (no push: nothing new to say).
+        UPDATE monitoring_alert a SET kwh = s.over_kwh
+        FROM standing s
+        WHERE a.id = s.id AND s.over_kwh IS NOT NULL AND s.state <> 'withdrawn'
+          AND a.kwh <> s.over_kwh
+    ), raised AS (
+        INSERT INTO monitoring_alert
+               (device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at, state)
+        SELECT o.device_id, o.owner_id, o.hour_start, o.kwh, o.max_hourly_kwh,
+               clock_timestamp(), 'open'
+        FROM over o
+        ON CONFLICT (device_id, hour_start) DO NOTHING
+        RETURNING *, 'raised' AS change
     )
-    INSERT INTO monitoring_alert (device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at)
-    SELECT c.device_id, b.owner_id, c.hour_start, c.kwh, b.max_hourly_kwh, clock_timestamp()
-    FROM changed c JOIN bounds b ON b.device_id = c.device_id
-    WHERE c.kwh > b.max_hourly_kwh
-    ON CONFLICT (device_id, hour_start) DO NOTHING
-    RETURNING id, device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at, acknowledged_at
-"""
+    SELECT * FROM (SELECT {_ALERT_CHANGE_COLUMNS} FROM raised
+                   UNION ALL SELECT {_ALERT_CHANGE_COLUMNS} FROM reopened
+                   UNION ALL SELECT {_ALERT_CHANGE_COLUMNS} FROM withdrawn) AS changes
+"""  # noqa: S608 - the only interpolation is the constant column list
 
 
 @dataclass
@@ -135,7 +203,9 @@ class IngestResult:
     duplicates: int = 0
     rejected: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    # Alerts raised or reopened by the batch, and alerts it withdrew.
     alerts: list[Alert] = field(default_factory=list)
+    withdrawn: list[Alert] = field(default_factory=list)
 
 
 def _lock_key(device_id: uuid.UUID) -> int:
@@ -187,34 +257,160 @@ class Acceptance:
     reasons: dict[str, int]
 
 
-class BrokerUnavailable(RuntimeError):
-    """The readings could not be enqueued; nothing was accepted."""
+READING_FIELDS = ("device_id", "timestamp", "measurement_value")
 
 
 def readings_accept(*, raw_readings: list, only_device_id: uuid.UUID | None = None) -> Acceptance:
-    """HTTP ingestion: validate at the edge, quarantine the rejects, enqueue the valid readings.
+    """HTTP ingestion: validate at the edge; the rejects go to the quarantine and the valid
+    readings to the inbox in one transaction. Once this returns, they are durable.
 
-    The worker validates again (the same code) when it ingests them: the projection may have
-    changed in between, and the queue is also fed by other publishers.
+    A database error propagates (the API answers 503): then nothing was accepted. The worker
+    validates again when it ingests them: the projection may have changed in between.
     """
     validated = readings_validate(
         raw_readings=raw_readings, now=timezone.now(), only_device_id=only_device_id
     )
-    readings_quarantine(rejections=validated.rejections)
-    payloads = [reading.payload for reading in validated.readings]
-    for start in range(0, len(payloads), PUBLISH_BATCH_SIZE):
-        try:
-            readings_publish(readings=payloads[start : start + PUBLISH_BATCH_SIZE])
-        except Exception as error:  # kombu raises several kinds when the broker is down
-            raise BrokerUnavailable(str(error)) from error
+    # Only the fields of a reading travel on: they were checked, anything else was not.
+    payloads = [
+        {name: reading.payload[name] for name in READING_FIELDS} for reading in validated.readings
+    ]
+    with transaction.atomic(using="monitoring"):
+        readings_quarantine(rejections=validated.rejections)
+        _inbox_insert(payloads)
     return Acceptance(
         accepted=len(payloads), rejected=len(validated.rejections), reasons=validated.reasons
     )
 
 
-def readings_publish(*, readings: list[dict]) -> None:
-    """Enqueue one batch for the readings worker (a Celery task sent by name)."""
-    celery_app.send_task(INGEST_READINGS, kwargs={"readings": readings}, queue=READINGS_QUEUE)
+def readings_enqueue(*, readings: list) -> None:
+    """Keep a batch of readings in the inbox for the workers (the simulator's and scripts' way
+    in); durable once this returns. The worker validates and quarantines what is wrong."""
+    with transaction.atomic(using="monitoring"):
+        _inbox_insert(readings)
+
+
+def _inbox_insert(readings: list) -> None:
+    """Rows of at most INBOX_BATCH_SIZE readings, and a wake-up for the workers on commit."""
+    if not readings:
+        return
+    now = timezone.now()
+    InboxBatch.objects.using("monitoring").bulk_create(
+        InboxBatch(
+            readings=readings[start : start + INBOX_BATCH_SIZE],
+            device_ids=_device_ids(readings[start : start + INBOX_BATCH_SIZE]),
+            received_at=now,
+        )
+        for start in range(0, len(readings), INBOX_BATCH_SIZE)
+    )
+    transaction.on_commit(inbox_wake, using="monitoring")
+
+
+def _device_ids(readings: list) -> list[uuid.UUID]:
+    """The meters a batch names (what is not a UUID is the worker's to quarantine)."""
+    texts = {reading.get("device_id") for reading in readings if isinstance(reading, dict)}
+    ids = set()
+    for text in texts:
+        try:
+            ids.add(uuid.UUID(text) if isinstance(text, str) else None)
+        except ValueError:
+            continue
+    ids.discard(None)
+    return sorted(ids)
+
+
+def inbox_wake() -> None:
+    """Ask a worker to drain the inbox. Best effort: if the broker is down, the periodic sweep
+    (MONITORING_INBOX_SWEEP_SECONDS) finds the batch once it is back; nothing waits on this."""
+    try:
+        celery_app.send_task(DRAIN_INBOX, queue=READINGS_QUEUE, retry=False)
+    except PUBLISH_ERRORS as error:
+        logger.warning("could not wake the readings workers (%r); the sweep will", error)
+
+
+# The oldest batch none of whose meters has an older batch still in the inbox: batches of one
+# meter are ingested in the order they were accepted, even by several workers. SKIP LOCKED
+# passes over batches other workers hold; an older batch held by a worker still counts (its
+# row stays visible until that worker commits), so its meters' later batches wait for it.
+_CLAIM_BATCH = """
+    SELECT i.id, i.readings FROM monitoring_inbox i
+    WHERE NOT EXISTS (SELECT 1 FROM monitoring_inbox o
+                       WHERE o.device_ids && i.device_ids AND o.id < i.id)
+    ORDER BY i.id
+    LIMIT 1
+    FOR UPDATE OF i SKIP LOCKED
+"""
+
+
+@dataclass
+class DrainResult:
+    batches: int = 0
+    readings: int = 0
+    quarantined_batches: int = 0
+
+
+# Errors that say the database or the deployment is unwell, not the batch: the batch stays in
+# the inbox, however long that lasts.
+ENVIRONMENT_ERRORS = (OperationalError, InterfaceError, ProgrammingError, SoftTimeLimitExceeded)
+
+
+def inbox_drain(*, seconds: float | None = None) -> DrainResult:
+    """Ingest inbox batches one transaction each until none is left (or `seconds` passed).
+
+    A batch is ingested and deleted from the inbox in one transaction: a worker that dies
+    leaves it in the inbox (its lock goes with its connection) for the next drain. A database
+    error ends the drain and keeps the batch.
+    """
+    result = DrainResult()
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while deadline is None or time.monotonic() < deadline:
+        if not _inbox_take_one(result):
+            break
+    return result
+
+
+def _inbox_take_one(result: DrainResult) -> bool:
+    with transaction.atomic(using="monitoring"):
+        with connections["monitoring"].cursor() as cursor:
+            cursor.execute(_CLAIM_BATCH)
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        batch_id, readings = row[0], json.loads(row[1]) if isinstance(row[1], str) else row[1]
+        name = f"inbox-{batch_id}"
+        attempts = delivery_attempts.start(name)
+        if attempts > settings.MONITORING_MAX_DELIVERIES:
+            logger.error("inbox batch %s taken %s times: quarantined", batch_id, attempts)
+            _quarantine_batch(
+                readings, QuarantineReason.REDELIVERY_LIMIT, f"taken {attempts} times", name
+            )
+            result.quarantined_batches += 1
+        else:
+            try:
+                readings_ingest(raw_readings=readings, batch_id=name)
+            except ENVIRONMENT_ERRORS:
+                # Not the batch's fault: it stays, and this attempt does not count against it.
+                delivery_attempts.forget(name)
+                raise
+            except Exception as error:
+                # A batch the code cannot ingest (validation catches bad input): park it whole.
+                logger.exception("inbox batch %s failed; quarantined whole", batch_id)
+                _quarantine_batch(readings, QuarantineReason.PROCESSING_ERROR, repr(error), name)
+                result.quarantined_batches += 1
+        InboxBatch.objects.using("monitoring").filter(id=batch_id).delete()
+        transaction.on_commit(lambda: delivery_attempts.forget(name), using="monitoring")
+    result.batches += 1
+    result.readings += len(readings)
+    return True
+
+
+def _quarantine_batch(readings: list, reason: str, detail: str, batch_id: str) -> None:
+    readings_quarantine(
+        rejections=[
+            Rejection(reading, reason, detail[:500], position)
+            for position, reading in enumerate(readings)
+        ],
+        batch_id=batch_id,
+    )
 
 
 def readings_ingest(
@@ -222,7 +418,7 @@ def readings_ingest(
 ) -> IngestResult:
     """Validate, store and aggregate one batch in one transaction; returns what happened.
 
-    Idempotent: a redelivered batch inserts nothing new and changes no total, so a batch
+    Idempotent: a batch ingested again inserts nothing new and changes no total, so a batch
     interrupted at any point (the transaction rolls back) counts exactly once when retried.
     """
     validated = readings_validate(raw_readings=raw_readings, now=now or timezone.now())
@@ -230,15 +426,19 @@ def readings_ingest(
     with transaction.atomic(using="monitoring"):
         readings_quarantine(rejections=validated.rejections, batch_id=batch_id)
         if validated.readings:
-            result.stored, result.alerts = _store_and_aggregate(validated.readings)
+            result.stored, changes = _store_and_aggregate(validated.readings)
+            result.alerts = [alert for alert, change in changes if change == "raised"]
+            result.withdrawn = [alert for alert, change in changes if change == "withdrawn"]
         result.duplicates = len(validated.readings) - result.stored
-        if result.alerts:
-            alerts = list(result.alerts)
-            transaction.on_commit(lambda: alerts_push(alerts=alerts), using="monitoring")
+        if result.alerts or result.withdrawn:
+            raised, withdrawn = list(result.alerts), list(result.withdrawn)
+            transaction.on_commit(
+                lambda: alerts_push(alerts=raised, withdrawn=withdrawn), using="monitoring"
+            )
     return result
 
 
-def _store_and_aggregate(readings) -> tuple[int, list[Alert]]:
+def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
     device_ids = sorted({reading.device_id for reading in readings})
     with connections["monitoring"].cursor() as cursor:
         # The planner overestimates generate_series and would JIT-compile the recompute: that
@@ -256,22 +456,25 @@ def _store_and_aggregate(readings) -> tuple[int, list[Alert]]:
         rows = [[texts[reading.device_id], reading.micros, reading.value] for reading in readings]
         cursor.execute(_INSERT_READINGS, [json.dumps(rows)])
         touched = cursor.fetchall()
-        if settings.MONITORING_TEST_INGEST_DELAY_SECONDS:
-            cursor.execute("SELECT pg_sleep(%s)", [settings.MONITORING_TEST_INGEST_DELAY_SECONDS])
         if not touched:
             return 0, []
+        nominal = settings.MONITORING_NOMINAL_INTERVAL_SECONDS
         cursor.execute(
             _RECOMPUTE_HOURS,
             {
                 "devices": [row[0] for row in touched],
                 "firsts": [row[1] for row in touched],
                 "lasts": [row[2] for row in touched],
-                "nominal": settings.MONITORING_NOMINAL_INTERVAL_SECONDS,
+                "nominal": nominal,
+                "gap": nominal * settings.MONITORING_GAP_INTERVALS,
             },
         )
-        columns = [column.name for column in cursor.description]
-        alerts = [Alert(**dict(zip(columns, row, strict=True))) for row in cursor.fetchall()]
-    return sum(row[3] for row in touched), alerts
+        columns = [column.name for column in cursor.description][:-1]
+        changes = [
+            (Alert(**dict(zip(columns, row[:-1], strict=True))), row[-1])
+            for row in cursor.fetchall()
+        ]
+    return sum(row[3] for row in touched), changes
 
 
 def alert_payload(alert: Alert) -> dict:
@@ -282,27 +485,33 @@ def alert_payload(alert: Alert) -> dict:
         "hour_start": alert.hour_start.isoformat(),
         "kwh": float(alert.kwh),
         "max_hourly_kwh": float(alert.max_hourly_kwh),
+        "state": alert.state,
         "created_at": alert.created_at.isoformat(),
         "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "withdrawn_at": alert.withdrawn_at.isoformat() if alert.withdrawn_at else None,
     }
 
 
-def alerts_push(*, alerts: list[Alert]) -> None:
-    """Send new alerts to the owner's group and the administrators' group (best effort).
+def alerts_push(*, alerts: list[Alert], withdrawn: list[Alert] = ()) -> None:
+    """Send raised (or reopened) and withdrawn alerts to the owner's group and the
+    administrators' group (best effort).
 
     Alerts are stored before this runs; a browser that missed the push catches up over REST.
     One event-loop round trip for the whole batch: async_to_sync per message cost ~4 ms each.
     """
     messages = []
-    for alert in alerts:
-        message = {"type": "alert.created", "alert": alert_payload(alert)}
-        groups = [ADMINS_GROUP] + ([user_group(alert.owner_id)] if alert.owner_id else [])
-        messages += [(group, message) for group in groups]
+    for kind, group_of in (("alert.created", alerts), ("alert.withdrawn", withdrawn)):
+        for alert in group_of:
+            message = {"type": kind, "alert": alert_payload(alert)}
+            groups = [ADMINS_GROUP] + ([user_group(alert.owner_id)] if alert.owner_id else [])
+            messages += [(group, message) for group in groups]
+    if not messages:
+        return
     future = asyncio.run_coroutine_threadsafe(_group_send_all(messages), _push_loop())
     try:
         future.result(timeout=10)
     except Exception:  # best effort, see above
-        logger.exception("could not push %s alerts", len(alerts))
+        logger.exception("could not push %s alert messages", len(messages))
 
 
 _loop_lock = threading.Lock()
@@ -336,10 +545,11 @@ async def _group_send_all(messages: list[tuple[str, dict]]) -> None:
 
 
 def alert_acknowledge(*, alert: Alert) -> Alert:
-    """Mark the alert acknowledged; acknowledging again keeps the first time (idempotent)."""
+    """Mark an open alert acknowledged; acknowledging again keeps the first time (idempotent),
+    and a withdrawn alert stays withdrawn (there is nothing left to acknowledge)."""
     with transaction.atomic(using="monitoring"):
-        Alert.objects.using("monitoring").filter(id=alert.id, acknowledged_at__isnull=True).update(
-            acknowledged_at=timezone.now()
+        Alert.objects.using("monitoring").filter(id=alert.id, state=AlertState.OPEN).update(
+            state=AlertState.ACKNOWLEDGED, acknowledged_at=timezone.now()
         )
     return Alert.objects.using("monitoring").get(id=alert.id)
 

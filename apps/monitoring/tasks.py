@@ -2,7 +2,6 @@
 
 import logging
 
-import redis
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -10,18 +9,15 @@ from django.db import InterfaceError, OperationalError
 from ems.events import DEVICE_CHANGED, DEVICE_INVENTORY
 
 from . import services
-from .models import QuarantineReason
 from .projection import (
     InvalidDeviceEvent,
     device_projection_apply,
     device_projection_apply_inventory,
 )
-from .validation import Rejection
 
 logger = logging.getLogger(__name__)
 
 DELETE_OLD_READINGS = "monitoring.delete_old_readings"
-DATABASE_RETRIES = 5
 
 
 @shared_task(
@@ -69,76 +65,26 @@ def device_inventory(**event) -> None:
     )
 
 
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+@shared_task(name=services.DRAIN_INBOX)
+def drain_inbox() -> dict:
+    """Ingest what waits in the inbox (a wake-up: the batches themselves are in PostgreSQL).
 
-
-def _count_delivery(task_id: str, attempt: int) -> int:
-    """How many times this attempt of the task has started: >1 means a redelivery.
-
-    A worker killed mid-batch cannot record anything, so the count is taken when a delivery
-    starts, in Redis (keyed by task id and retry number, expiring after a day).
+    Never retried and never failing a batch: a batch the database could not take stays in the
+    inbox, and the next wake-up or the periodic sweep takes it again.
     """
-    key = f"monitoring:deliveries:{task_id}:{attempt}"
-    with _redis().pipeline() as pipeline:
-        pipeline.incr(key)
-        pipeline.expire(key, 86400)
-        count, _ = pipeline.execute()
-    return int(count)
-
-
-def _quarantine_whole(readings: list, reason: str, detail: str, batch_id: str | None) -> None:
     try:
-        services.readings_quarantine(
-            rejections=[
-                Rejection(reading, reason, detail, position)
-                for position, reading in enumerate(readings)
-            ],
-            batch_id=batch_id,
+        result = services.inbox_drain(seconds=settings.MONITORING_DRAIN_SECONDS)
+    except services.ENVIRONMENT_ERRORS as error:
+        logger.warning("inbox drain stopped, the batches stay in the inbox: %r", error)
+        return {"stopped": repr(error)[:200]}
+    if result.batches:
+        logger.info(
+            "inbox: %s batch(es), %s reading(s), %s quarantined",
+            result.batches,
+            result.readings,
+            result.quarantined_batches,
         )
-    except Exception:
-        # Nowhere left to keep it: the log line carries the payload for a manual replay.
-        logger.exception("could not quarantine batch (%s); readings=%r", reason, readings)
-        raise
-
-
-@shared_task(bind=True, name=services.INGEST_READINGS, max_retries=DATABASE_RETRIES)
-def ingest_readings(self, readings: list) -> dict:
-    """Ingest one batch (see services.readings_ingest); retried with backoff on database errors."""
-    if not isinstance(readings, list):
-        readings = [readings]
-    deliveries = _count_delivery(self.request.id or "eager", self.request.retries)
-    if deliveries > settings.MONITORING_MAX_DELIVERIES:
-        logger.error("batch %s delivered %s times: quarantined", self.request.id, deliveries)
-        _quarantine_whole(
-            readings,
-            QuarantineReason.REDELIVERY_LIMIT,
-            f"delivered {deliveries} times",
-            self.request.id,
-        )
-        return {"quarantined": len(readings)}
-    try:
-        result = services.readings_ingest(raw_readings=readings, batch_id=self.request.id)
-    except (OperationalError, InterfaceError) as error:
-        if self.request.retries >= DATABASE_RETRIES:
-            _quarantine_whole(
-                readings, QuarantineReason.DATABASE_ERROR, str(error)[:500], self.request.id
-            )
-            return {"quarantined": len(readings)}
-        raise self.retry(exc=error, countdown=min(2**self.request.retries, 60)) from error
-    except Exception as error:
-        # A bug, not bad input (validation catches that): keep the batch rather than lose it.
-        logger.exception("batch %s failed; quarantined whole", self.request.id)
-        _quarantine_whole(
-            readings, QuarantineReason.PROCESSING_ERROR, repr(error)[:500], self.request.id
-        )
-        return {"quarantined": len(readings)}
-    return {
-        "stored": result.stored,
-        "duplicates": result.duplicates,
-        "rejected": result.rejected,
-        "alerts": len(result.alerts),
-    }
+    return {"batches": result.batches, "readings": result.readings}
 
 
 @shared_task(name=DELETE_OLD_READINGS)

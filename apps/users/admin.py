@@ -7,6 +7,7 @@ from django.contrib.auth.forms import (
     AdminUserCreationForm,
     UserChangeForm,
 )
+from django.core.exceptions import ValidationError
 
 from . import services
 from .models import User
@@ -19,9 +20,24 @@ class AccountCreationForm(AdminUserCreationForm):
 
 
 class AccountChangeForm(UserChangeForm):
+    # The administrator using the form; UserAdmin.get_form sets it per request.
+    acting_user_id: int | None = None
+
     class Meta:
         model = User
         fields = ("username", "name", "email", "role", "timezone", "is_active")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # The instance still holds the stored values here (the form's values are applied after).
+        changes = {name: cleaned_data[name] for name in self.changed_data if name in cleaned_data}
+        try:
+            services.user_change_check(
+                user=self.instance, data=changes, acting_user_id=self.acting_user_id
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned_data
 
 
 class AccountPasswordChangeForm(AdminPasswordChangeForm):
@@ -69,6 +85,19 @@ class UserAdmin(DjangoUserAdmin):
     )
     filter_horizontal = ()
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            return form
+        # A subclass per request: the form's checks need to know who is making the change.
+        return type(form.__name__, (form,), {"acting_user_id": request.user.pk})
+
+    def has_delete_permission(self, request, obj=None):
+        # The service refuses it too; here the button and the confirmation page go away.
+        if obj is not None and obj.pk == request.user.pk:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         if not change:
             super().save_model(request, obj, form, change)
@@ -77,17 +106,32 @@ class UserAdmin(DjangoUserAdmin):
         # tokens and the devices app hears of it.
         editable = {"username", "name", "email", "role", "timezone", "is_active"}
         data = {field: form.cleaned_data[field] for field in form.changed_data if field in editable}
-        services.user_update(user=User.objects.get(pk=obj.pk), data=data)
+        services.user_update(
+            user=User.objects.get(pk=obj.pk), data=data, acting_user_id=request.user.pk
+        )
 
     def delete_model(self, request, obj):
-        services.user_delete(user=obj)
+        services.user_delete(user=obj, acting_user_id=request.user.pk)
 
     def delete_queryset(self, request, queryset):
-        for user in queryset:
-            services.user_delete(user=user)
+        self._each_through_service(request, queryset, services.user_delete)
 
     @admin.action(description="Deactivate selected accounts")
     def deactivate_selected(self, request, queryset):
-        for user in queryset.filter(is_active=True).exclude(pk=request.user.pk):
-            services.user_deactivate(user=user)
-        messages.success(request, "The selected accounts were deactivated.")
+        done = self._each_through_service(
+            request, queryset.filter(is_active=True), services.user_deactivate
+        )
+        if done:
+            messages.success(request, f"{done} account(s) deactivated.")
+
+    def _each_through_service(self, request, queryset, service) -> int:
+        """Apply a service to each account; the ones it refuses are named, the others done."""
+        done = 0
+        for user in queryset:
+            try:
+                service(user=user, acting_user_id=request.user.pk)
+            except ValidationError as error:
+                messages.error(request, f"{user.username}: {' '.join(error.messages)}")
+            else:
+                done += 1
+        return done

@@ -1,7 +1,9 @@
 """Demo accounts for the local one-command run. Never called by migrations or production."""
 
+from ems.vocabulary import Role
+
 from . import selectors, services
-from .models import Role, User
+from .models import User
 
 DEMO_ACCOUNTS = [
     {"username": "admin", "password": "admin-demo-2026", "name": "Ada Admin", "role": Role.ADMIN},

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from ems.vocabulary import Role
+
 USERNAME_TAKEN = "A user with that username already exists."
 
 
@@ -19,11 +21,6 @@ def validate_timezone(value: str) -> None:
 
 def default_timezone() -> str:
     return settings.EMS_DEFAULT_USER_TIMEZONE
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    CLIENT = "client", "Client"
 
 
 class EmsUserManager(UserManager):

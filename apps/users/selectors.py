@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from ems.vocabulary import Role
+
 from .db_roles import SUMMARY_COLUMNS
-from .models import Role, User
+from .models import User
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,3 @@ def client_accounts() -> list[AccountSummary]:
     """Active clients, for choosing the owner of a meter."""
     clients = _summaries().filter(role=Role.CLIENT, is_active=True).order_by("username")
     return [_summary(user) for user in clients]
-
-
-def is_active_client(*, user_id: int) -> bool:
-    return (
-        User.objects.using("default").filter(id=user_id, role=Role.CLIENT, is_active=True).exists()
-    )

@@ -12,8 +12,10 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from ems.vocabulary import Role
+
 from .events import publish_account_changed
-from .models import USERNAME_TAKEN, Role, User
+from .models import USERNAME_TAKEN, User
 from .tokens import token_pair_for
 
 logger = logging.getLogger("ems.auth")
@@ -99,8 +101,29 @@ def user_refresh_tokens_revoke(*, user: User) -> None:
         _revoke_refresh_tokens(user)
 
 
-def user_update(*, user: User, data: dict) -> User:
-    """Change an account's fields; a new `password` is validated and hashed."""
+def user_change_check(*, user: User, data: dict, acting_user_id: int | None) -> None:
+    """Refuse an administrator's taking away their own role or access.
+
+    Another administrator must do it: the last one could otherwise lock everyone out. Every
+    interface that changes accounts (the API, the Django admin) asks this before it saves.
+    """
+    if acting_user_id is None or user.id != acting_user_id:
+        return
+    errors = {}
+    if "role" in data and data["role"] != user.role:
+        errors["role"] = "You cannot take away your own account's role; ask another administrator."
+    if data.get("is_active") is False:
+        errors["is_active"] = "You cannot deactivate your own account; ask another administrator."
+    if errors:
+        raise ValidationError(errors)
+
+
+def user_update(*, user: User, data: dict, acting_user_id: int | None = None) -> User:
+    """Change an account's fields; a new `password` is validated and hashed.
+
+    `acting_user_id` is the administrator making the change (None for the system itself).
+    """
+    user_change_check(user=user, data=data, acting_user_id=acting_user_id)
     was_active, old_role = user.is_active, user.role
     password = data.pop("password", None)
     for field, value in data.items():
@@ -122,11 +145,13 @@ def user_update(*, user: User, data: dict) -> User:
     return user
 
 
-def user_deactivate(*, user: User) -> User:
-    return user_update(user=user, data={"is_active": False})
+def user_deactivate(*, user: User, acting_user_id: int | None = None) -> User:
+    return user_update(user=user, data={"is_active": False}, acting_user_id=acting_user_id)
 
 
-def user_delete(*, user: User) -> None:
+def user_delete(*, user: User, acting_user_id: int | None = None) -> None:
+    if acting_user_id is not None and user.id == acting_user_id:
+        raise ValidationError("You cannot delete your own account; ask another administrator.")
     user_id, role = user.id, user.role
     with transaction.atomic(using="default"):
         user.delete(using="default")

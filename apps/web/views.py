@@ -1,6 +1,7 @@
 """Server-rendered pages. They carry no data themselves: their JavaScript reads the REST API."""
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from apps.users import services as user_services
 from apps.users.api.throttles import RegistrationThrottle
 
 from .forms import RegistrationForm, SignInForm
-from .services import browser_access_token, session_sign_in
+from .services import browser_access_token
 
 
 def _landing_for(user) -> str:
@@ -54,10 +55,6 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
-    def form_valid(self, form):
-        session_sign_in(request=self.request, user=form.get_user())
-        return redirect(self.get_success_url())
-
 
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
@@ -94,9 +91,7 @@ class RegisterView(View):
             else:
                 # Two backends are configured (django-axes and the model backend): name the one
                 # that holds the account, as `authenticate` would have.
-                session_sign_in(
-                    request=request, user=user, backend="django.contrib.auth.backends.ModelBackend"
-                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.name}. Your account is ready.")
                 return redirect("dashboard")
         else:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from ems.processes import process_role
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -19,22 +21,11 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Production sets it: weak keys or a wildcard host are then errors that stop every process.
 EMS_REFUSE_WEAK_SECRETS = False
 
-# Which part of the system this process serves (see docs/architecture.md, "Processes").
+# Which part of the system this process serves: its role in ems/processes.py decides its
+# databases (checked by /readyz), routes, middleware and protocols (docs/deployment.md, "Roles").
 EMS_PROCESS = env("EMS_PROCESS", default="all")
-# The databases each process may open (checked by /readyz; the other aliases stay unused).
-_PROCESS_DATABASES = {
-    "users": ["default"],
-    "devices": ["devices"],
-    "monitoring": ["monitoring"],
-    "realtime": ["chat"],
-    "worker": ["monitoring"],
-    "beat": [],
-    # The simulator reads monitoring's projection to find the assigned meters.
-    "simulator": ["monitoring"],
-    "web": ["default", "devices", "monitoring", "chat"],
-    "all": ["default", "devices", "monitoring", "chat"],
-}
-EMS_PROCESS_DATABASES = _PROCESS_DATABASES[EMS_PROCESS]
+EMS_PROCESS_ROLE = process_role(EMS_PROCESS)
+EMS_PROCESS_DATABASES = list(EMS_PROCESS_ROLE.databases)
 
 INSTALLED_APPS = [
     "daphne",
@@ -102,10 +93,27 @@ DATABASES = {
     "monitoring": env.db("MONITORING_DATABASE_URL", default=f"{_POSTGRES}/ems_monitoring"),
     "chat": env.db("CHAT_DATABASE_URL", default=f"{_POSTGRES}/ems_chat"),
 }
+# Connections: one bounded psycopg pool per process and database (docs/deployment.md, "Database
+# connections"). Django's persistent connections are kept per thread, and daphne runs every
+# request in a thread of its own: they would leak one connection per concurrent request. A
+# request or task takes a connection from the pool and gives it back when it ends.
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=4)
+DATABASE_POOL = {
+    "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=0),
+    "max_size": DATABASE_POOL_MAX_SIZE,
+    # Seconds a request waits for a free connection before it fails (an error, not a hang).
+    "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    # Connections above min_size idle this long are closed.
+    "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
+}
 for _database in DATABASES.values():
-    # Persistent connections; health-checked so a restarted PostgreSQL does not break a worker.
-    _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # The pool keeps the connections; Django must hand each back at the end of a request (0).
+    _database["CONN_MAX_AGE"] = 0
+    # The pool checks a connection before handing it out, so a restarted PostgreSQL heals.
     _database["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOL_MAX_SIZE > 0:
+        # 0 turns the pool off: a new connection per request (behind PgBouncer, for example).
+        _database["OPTIONS"] = {**_database.get("OPTIONS", {}), "pool": dict(DATABASE_POOL)}
 for _alias in ("devices", "monitoring", "chat"):
     # The databases are independent: a test may ask for one of them without `default`.
     DATABASES[_alias]["TEST"] = {"DEPENDENCIES": []}
@@ -259,7 +267,7 @@ CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_DEFAULT_QUEUE = "events"
 CELERY_TASK_ROUTES = {
-    "monitoring.ingest_readings": {"queue": "readings"},
+    "monitoring.drain_inbox": {"queue": "readings"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -286,10 +294,10 @@ MIDDLEWARE += ["apps.web.middleware.ClientsOutOfAdminMiddleware"]
 # --- deploy ---
 # Roles that serve only JSON APIs authenticated by the JWT, or no HTTP at all, install no session,
 # session-user or flash-message middleware: a request never opens the users database for them.
-# The users API keeps django-axes' middleware, which turns a locked-out sign-in into a 429.
-# Only the front end (`web`, and `all` which includes it) serves pages and signs people in with a
-# session; elsewhere errors are JSON on every path (ems/exceptions.py), as the pages are not there.
-EMS_PROCESS_SERVES_PAGES = EMS_PROCESS in {"web", "all"}
+# A role that checks passwords (the users API) keeps django-axes' middleware, which turns a
+# locked-out sign-in into a 429. Only the roles that serve pages sign people in with a session;
+# elsewhere errors are JSON on every path (ems/exceptions.py), as the pages are not there.
+EMS_PROCESS_SERVES_PAGES = EMS_PROCESS_ROLE.serves_pages
 if not EMS_PROCESS_SERVES_PAGES:
     _SESSION_MIDDLEWARE = {
         "django.contrib.sessions.middleware.SessionMiddleware",
@@ -297,7 +305,7 @@ if not EMS_PROCESS_SERVES_PAGES:
         "django.contrib.messages.middleware.MessageMiddleware",
         "apps.web.middleware.ClientsOutOfAdminMiddleware",
     }
-    if EMS_PROCESS != "users":
+    if not EMS_PROCESS_ROLE.checks_passwords:
         _SESSION_MIDDLEWARE.add("axes.middleware.AxesMiddleware")
     MIDDLEWARE = [name for name in MIDDLEWARE if name not in _SESSION_MIDDLEWARE]
     # These processes do not mount the admin (ems/urls.py), so its middleware checks do not apply.
@@ -306,7 +314,7 @@ if not EMS_PROCESS_SERVES_PAGES:
         *("admin.E408", "admin.E409", "admin.E410", "axes.W002"),
     ]
 # Only the realtime process (and `all`, the local one-port mode) answers WebSocket handshakes.
-EMS_PROCESS_SERVES_WEBSOCKETS = EMS_PROCESS in {"realtime", "all"}
+EMS_PROCESS_SERVES_WEBSOCKETS = EMS_PROCESS_ROLE.serves_websockets
 
 # --- realtime and chat ------------------------------------------------------------------------
 # WebSocket limits (docs/realtime.md). Daphne refuses messages above its own hard limit
@@ -332,12 +340,25 @@ MONITORING_MAX_FUTURE_SECONDS = env.int("MONITORING_MAX_FUTURE_SECONDS", default
 MONITORING_NOMINAL_INTERVAL_SECONDS = env.int("MONITORING_NOMINAL_INTERVAL_SECONDS", default=600)
 MONITORING_HTTP_MAX_READINGS = env.int("MONITORING_HTTP_MAX_READINGS", default=1000)
 MONITORING_HTTP_MAX_BODY_BYTES = env.int("MONITORING_HTTP_MAX_BODY_BYTES", default=256 * 1024)
-# A batch delivered more often than this (a worker dying on it each time) is quarantined whole.
+# An inbox batch taken this many times by workers that died before finishing it is quarantined
+# whole instead of blocking its meters (docs/architecture.md, "Durable ingestion").
 MONITORING_MAX_DELIVERIES = env.int("MONITORING_MAX_DELIVERIES", default=5)
 MONITORING_RETENTION_CHUNK = env.int("MONITORING_RETENTION_CHUNK", default=10000)
-# Reliability test only (tests/monitoring/test_worker_kill.py): a pg_sleep inside the batch's
-# transaction, so the test can SIGKILL the worker while a batch is half done. Always 0 otherwise.
-MONITORING_TEST_INGEST_DELAY_SECONDS = env.float("MONITORING_TEST_INGEST_DELAY_SECONDS", default=0)
+# Energy spread over a gap longer than this many nominal intervals (6 x 10 minutes: an hour, so a
+# meter that reports hourly is not in a gap) is an estimate: stored and shown, marked
+# `estimated`, but it does not count towards alerts (docs/monitoring.md, "Alerts").
+MONITORING_GAP_INTERVALS = env.int("MONITORING_GAP_INTERVALS", default=6)
+# Beat wakes the readings workers this often, so a batch left by a worker that died, or accepted
+# while the broker was down, is ingested within seconds. A drain task works at most
+# MONITORING_DRAIN_SECONDS before it leaves the rest to the next wake-up.
+MONITORING_INBOX_SWEEP_SECONDS = env.float("MONITORING_INBOX_SWEEP_SECONDS", default=2.0)
+MONITORING_DRAIN_SECONDS = env.float("MONITORING_DRAIN_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["monitoring-inbox-sweep"] = {
+    "task": "monitoring.drain_inbox",
+    "schedule": MONITORING_INBOX_SWEEP_SECONDS,
+    # A sweep not started within its period is dropped: busy workers are draining already.
+    "options": {"queue": "readings", "expires": MONITORING_INBOX_SWEEP_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["monitoring-raw-retention"] = {
     "task": "monitoring.delete_old_readings",
     "schedule": 3600.0,

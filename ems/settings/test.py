@@ -24,10 +24,13 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "TEST_REQUEST_DEFAULT_FORMAT": "json"}
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 
-# Close connections after each request and task: the in-thread Celery worker of the tests would
-# otherwise keep sessions open and block dropping the test databases.
+# No pool in the suite's own process: a connection per request and task, closed after it, so the
+# in-thread Celery workers and socket tests never wait on a pool and nothing holds the test
+# databases when they are dropped. The deployed processes' pool is tested through real
+# subprocesses (tests/deploy/test_database_connections.py).
 for _database in DATABASES.values():  # noqa: F405
     _database["CONN_MAX_AGE"] = 0
+    _database.get("OPTIONS", {}).pop("pool", None)
 
 # Tests register many accounts from one address; tests/users/test_registration_throttle.py sets
 # a low rate where the limit is the point.

@@ -1,13 +1,16 @@
 // The client's dashboard: one card per own meter with today's consumption, the current hour
 // against the meter's maximum, and its unacknowledged alerts. Data: GET /api/devices/,
-// /api/devices/{id}/consumption/?date=, /api/alerts/?device=&acknowledged=false.
+// /api/devices/{id}/consumption/?date=, /api/alerts/?device=&acknowledged=false. Below them, the
+// client's former meters (GET /api/devices/former/), each with the stretch that was theirs.
 
 import "./notifications.js";
 import { api } from "./api.js";
 import { h, failure } from "./dom.js";
 import { currentHour, dateTimeLabel, hourLabel, kwh, localDate, number } from "./format.js";
+import { periodsLabel } from "./ownership.js";
 
 const list = document.querySelector("[data-devices]");
+const former = document.querySelector("[data-former-devices]");
 const REFRESH_MS = 120000;
 const cards = new Map(); // device id -> {device, element}
 
@@ -94,6 +97,23 @@ async function load() {
   }
 }
 
+// Meters that were the client's before: a link to each, with the stretch that was theirs (the
+// device page shows only those hours). The section stays hidden when there are none.
+async function loadFormer() {
+  try {
+    const devices = await api.all("/api/devices/former/");
+    former.querySelector("[data-former-list]").replaceChildren(...devices.map((device) =>
+      h("li", { "data-device-id": device.id },
+        h("a", { href: `/devices/${device.id}/`, text: device.description || "Meter" }),
+        h("span", { class: "muted small", text: ` · yours ${periodsLabel(device.periods)}` }))));
+    former.hidden = devices.length === 0;
+  } catch (error) {
+    former.hidden = false;
+    former.querySelector("[data-former-list]").replaceChildren(
+      h("li", {}, failure(`Your former meters could not be loaded: ${error.message}`, loadFormer)));
+  }
+}
+
 function refreshAll() {
   for (const { device, body } of cards.values()) fillCard(device, body);
 }
@@ -106,3 +126,4 @@ document.addEventListener("ems:reconnected", refreshAll);
 setInterval(() => { if (!document.hidden) refreshAll(); }, REFRESH_MS);
 
 load();
+loadFormer();

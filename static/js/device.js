@@ -9,6 +9,7 @@ import { h, failure } from "./dom.js";
 import {
   addDays, addMonths, dayLabel, hourLabel, kwh, localDate, monthOf, number, periodLabel, weekOf,
 } from "./format.js";
+import { energyOrGap, periodsLabel, visibilityNote } from "./ownership.js";
 
 const root = document.querySelector("[data-device-page]");
 const deviceId = root.dataset.deviceId;
@@ -64,10 +65,12 @@ function renderSummary(kind, answer, previous) {
   const total = totalOf(answer);
   const started = startedCount(entries);
   const running = started > 0 && started < entries.length;
-  const peak = entries.reduce((best, entry) => (!best || number(entry.kwh) > number(best.kwh) ? entry : best), null);
+  // Hours that were not the client's (kwh null) are neither a peak nor a zero.
+  const peak = entries.filter((entry) => entry.kwh !== null)
+    .reduce((best, entry) => (!best || number(entry.kwh) > number(best.kwh) ? entry : best), null);
   const peakLabel = !peak ? "–" : kind === "day" ? hourLabel(peak.start) : dayLabel(peak.start);
   const items = [
-    ["Total", kwh(total)],
+    ["Total", entries.length && entries.every((entry) => entry.kwh === null) ? "–" : kwh(total)],
     [kind === "day" ? "Peak hour" : "Peak day", peak ? `${peakLabel} (${kwh(peak.kwh)})` : "–"],
   ];
   if (previous) {
@@ -94,7 +97,7 @@ function renderTable(kind, answer) {
       const over = kind === "day" && limit !== null && number(entry.kwh) > limit;
       return h("tr", { class: over ? "row--over" : "" },
         h("td", { text: kind === "day" ? hourLabel(entry.start) : dayLabel(entry.start) }),
-        h("td", { class: "numeric", text: `${number(entry.kwh).toFixed(3)}${over ? " (over the maximum)" : ""}` }));
+        h("td", { class: "numeric", text: entry.kwh === null ? "– (not yours then)" : `${number(entry.kwh).toFixed(3)}${over ? " (over the maximum)" : ""}${entry.partial ? " (your hours only)" : ""}` }));
     })));
 }
 
@@ -122,13 +125,13 @@ async function draw() {
     const entries = entriesOf(answer);
     chart.update({
       labels: entries.map((entry) => (kind === "day" ? hourLabel(entry.start) : dayLabel(entry.start))),
-      values: entries.map((entry) => number(entry.kwh)),
+      values: entries.map((entry) => energyOrGap(entry, number)),
       limit: kind === "day" && device ? number(device.max_hourly_kwh) : null,
-      previous: before ? entriesOf(before).map((entry) => number(entry.kwh)) : null,
+      previous: before ? entriesOf(before).map((entry) => energyOrGap(entry, number)) : null,
     });
     renderSummary(kind, answer, before);
     renderTable(kind, answer);
-    status.textContent = `Showing the ${kind} of ${date}: ${periodLabel(kind, date)} (${answer.timezone || "your time zone"} time).`;
+    status.textContent = `Showing the ${kind} of ${date}: ${periodLabel(kind, date)} (${answer.timezone || "your time zone"} time).${visibilityNote(answer)}`;
   } catch (error) {
     if (mine !== generation) return;
     status.replaceChildren(failure(`Could not load the consumption: ${error.message}`, draw));
@@ -145,9 +148,22 @@ function step(direction) {
   draw();
 }
 
+// The meter from the devices API, or, once it is no longer the client's, from their former
+// meters (monitoring's list, with the stretch that was theirs).
+async function meter() {
+  try {
+    return await api.get(`/api/devices/${deviceId}/`);
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    const former = (await api.all("/api/devices/former/")).find((entry) => entry.id === deviceId);
+    if (!former) throw error;
+    return { ...former, address: `A former meter of yours: yours ${periodsLabel(former.periods)}` };
+  }
+}
+
 async function loadDevice() {
   try {
-    device = await api.get(`/api/devices/${deviceId}/`);
+    device = await meter();
     root.querySelector("[data-device-title]").textContent = device.description || "Meter";
     root.querySelector("[data-device-address]").textContent = device.address || "No address";
     root.querySelector("[data-device-limit]").textContent = kwh(device.max_hourly_kwh);

@@ -62,8 +62,6 @@ def role_environment(role: str, *, reachable: list[str]) -> dict[str, str]:
     environment.update(
         DJANGO_SETTINGS_MODULE="ems.settings.test",
         EMS_PROCESS=role,
-        # No persistent connections: the test databases are flushed and dropped under it.
-        DATABASE_CONN_MAX_AGE="0",
         PYTHONUNBUFFERED="1",
     )
     for alias, variable in DATABASE_URL_VARIABLES.items():
@@ -130,7 +128,7 @@ class RunningProcess:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         url = f"http://127.0.0.1:{self.port}{path}"
-        request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
                 status, kind, content = (
@@ -167,13 +165,20 @@ class RunningProcess:
 
 
 def start_process(
-    role: str, command: list[str], *, reachable: list[str], log_path: Path, port: int | None = None
+    role: str,
+    command: list[str],
+    *,
+    reachable: list[str],
+    log_path: Path,
+    port: int | None = None,
+    environment: dict[str, str] | None = None,
 ) -> RunningProcess:
+    """Start `command` as `role`; `environment` overrides variables of the role's environment."""
     with log_path.open("wb") as log:
         popen = subprocess.Popen(  # noqa: S603
             command,
             cwd=REPOSITORY,
-            env=role_environment(role, reachable=reachable),
+            env={**role_environment(role, reachable=reachable), **(environment or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -7,9 +7,11 @@ import sys
 
 import pytest
 
+from ems.processes import PROCESS_ROLES
+
 from .processes import REPOSITORY
 
-ROLES = ["users", "devices", "monitoring", "realtime", "web", "all", "worker", "beat", "simulator"]
+ROLES = list(PROCESS_ROLES)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -23,7 +25,7 @@ def test_the_production_settings_of_a_role_pass_the_deployment_checks(role):
         "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
         "DJANGO_ALLOWED_HOSTS": "ems.example.org",
     }
-    checked = subprocess.run(  # noqa: S603
+    checked = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPOSITORY,
         env=environment,

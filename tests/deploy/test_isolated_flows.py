@@ -17,9 +17,9 @@ from websockets.asyncio.client import connect
 
 from apps.monitoring.models import HourlyConsumption
 from apps.monitoring.projection import device_projection_apply
-from apps.users.models import Role
 from ems.celery import app
 from ems.events import READINGS_QUEUE
+from ems.vocabulary import Role
 from tests.factories import STRONG_PASSWORD, create_user
 from tests.workers import wait_until
 

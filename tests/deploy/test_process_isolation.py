@@ -10,9 +10,9 @@ import uuid
 import pytest
 
 from apps.monitoring.models import DeviceProjection
-from apps.users.models import Role
 from ems.celery import app
 from ems.events import DEVICE_CHANGED, EVENTS_QUEUE
+from ems.vocabulary import Role
 from tests.factories import STRONG_PASSWORD, create_user
 from tests.workers import wait_until
 

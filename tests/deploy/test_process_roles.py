@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from ems.urls import ROUTES
+from ems.processes import ALL_ROUTES, PROCESS_ROLES
+from ems.urls import GROUPS, ROUTES
 
 from .processes import REPOSITORY, role_environment, serves
 
@@ -95,3 +96,22 @@ def test_only_the_front_end_uses_sessions_and_only_realtime_serves_sockets(
 )
 def test_the_asgi_application_routes_websockets_only_where_they_are_served(role, protocols):
     assert _run_as(role, _PROTOCOLS) == protocols
+
+
+def test_every_route_group_of_the_roles_table_is_mounted_by_the_urls():
+    assert tuple(GROUPS) == ALL_ROUTES
+    assert {group for role in PROCESS_ROLES.values() for group in role.routes} <= set(GROUPS)
+
+
+def test_an_unknown_process_role_refuses_to_start_and_names_the_roles():
+    result = subprocess.run(
+        [sys.executable, "-c", "import ems.settings.test"],
+        cwd=REPOSITORY,
+        env={**role_environment("all", reachable=[]), "EMS_PROCESS": "api"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "EMS_PROCESS='api' is not a process role; use one of: users, devices" in result.stderr

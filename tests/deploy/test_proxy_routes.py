@@ -47,6 +47,7 @@ def _upstream(location: dict) -> str:
         ("/api/devices/", "devices"),
         ("/api/devices/6f1c0b9e-2f4e-4a58-9a47-0d7a8a3c1e55/", "devices"),
         ("/api/devices/6f1c0b9e-2f4e-4a58-9a47-0d7a8a3c1e55/consumption/", "monitoring"),
+        ("/api/devices/former/", "monitoring"),
         ("/api/readings/", "monitoring"),
         ("/api/alerts/3/acknowledge/", "monitoring"),
         ("/api/chat/conversations/", "realtime"),

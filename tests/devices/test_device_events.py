@@ -1,6 +1,7 @@
 """Every committed change publishes the device's state with a growing version; the projection
 that monitoring builds from those exact events ends at the newest state, whatever the delivery."""
 
+import datetime as dt
 import hashlib
 import uuid
 from decimal import Decimal
@@ -27,6 +28,7 @@ EVENT_FIELDS = {
     "meter_kind",
     "ingestion_token_hash",
     "description",
+    "changed_at",
 }
 
 
@@ -56,6 +58,7 @@ def test_a_created_device_publishes_exactly_what_monitoring_parses(publish, clie
             "meter_kind": "interval",
             "ingestion_token_hash": None,
             "description": "Kitchen meter",
+            "changed_at": device.updated_at.isoformat(),
         }
     ]
     assert set(events[0]) == EVENT_FIELDS
@@ -117,6 +120,18 @@ def test_the_tombstone_frees_the_token_hash(publish, device_of_a):
     assert tombstone["deleted"]
     assert tombstone["ingestion_token_hash"] is None
     assert tombstone["version"] > issued["version"]
+
+
+def test_every_event_carries_the_time_of_its_change_and_the_times_grow(publish, client_a):
+    def changes():
+        device = make_device()
+        services.device_assign(device=device, owner_id=client_a.id)
+        services.device_delete(device=device)
+
+    _, events = publish(changes)
+    times = [dt.datetime.fromisoformat(event["changed_at"]) for event in events]
+    assert times == sorted(times)
+    assert len(set(times)) == 3  # the tombstone has the time of the deletion, not of the save
 
 
 def test_the_published_hash_is_the_sha256_of_the_token(publish, device_of_a):

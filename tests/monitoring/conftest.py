@@ -8,8 +8,9 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db.models import Count
 
-from apps.monitoring.models import HourlyConsumption
+from apps.monitoring.models import HourlyConsumption, QuarantinedReading
 from apps.monitoring.projection import device_projection_apply
 from tests.paths import SENSOR_CSV
 
@@ -49,6 +50,12 @@ def reading(device_id, at: dt.datetime, value) -> dict:
 def hourly(device_id) -> dict[dt.datetime, Decimal]:
     rows = HourlyConsumption.objects.using("monitoring").filter(device_id=device_id)
     return {row.hour_start: row.kwh for row in rows.order_by("hour_start")}
+
+
+def quarantine_counts() -> dict[str, int]:
+    """How many quarantined readings there are, per reason."""
+    rows = QuarantinedReading.objects.using("monitoring").values("reason").annotate(n=Count("id"))
+    return {row["reason"]: row["n"] for row in rows}
 
 
 def recent_day() -> dt.datetime:

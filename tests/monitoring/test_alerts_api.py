@@ -50,8 +50,10 @@ def test_an_alert_has_the_contract_fields(api_a, alerts):
         "hour_start": "2026-01-15T10:00:00+00:00",
         "kwh": 7.5,
         "max_hourly_kwh": 5.0,
+        "state": "open",
         "created_at": alerts["a1"].created_at.isoformat(),
         "acknowledged_at": None,
+        "withdrawn_at": None,
     }
 
 

@@ -1,4 +1,4 @@
-"""Hourly consumption follows DESIGN.md: differences of an index, intervals spread over hours."""
+"""Hourly consumption (docs/architecture.md): differences of an index, intervals over hours."""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Batches of readings through real Redis and a real worker; the redelivery bound; retention."""
+"""Batches through the inbox and a real worker; the sweep; the attempts bound; retention."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,11 +8,12 @@ import redis
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from apps.monitoring.models import HourlyConsumption, QuarantinedReading, Reading
-from apps.monitoring.services import INGEST_READINGS, readings_delete_old
+from apps.monitoring import services
+from apps.monitoring.models import HourlyConsumption, InboxBatch, QuarantinedReading, Reading
+from apps.monitoring.services import readings_delete_old, readings_enqueue
 from ems.celery import app
 from ems.events import READINGS_QUEUE
-from tests.workers import celery_worker, wait_until
+from tests.workers import broker_unreachable, celery_worker, wait_until
 
 from .conftest import hourly, make_device, reading, sensor_values
 
@@ -20,7 +21,7 @@ H = dt.timedelta(hours=1)
 
 
 @pytest.mark.django_db(transaction=True, databases=["monitoring"])
-def test_a_published_batch_is_aggregated_by_the_worker(day):
+def test_an_enqueued_batch_is_aggregated_by_the_worker_and_leaves_the_inbox(day):
     device = make_device()
     values = sensor_values(6)
     batch = [
@@ -28,29 +29,45 @@ def test_a_published_batch_is_aggregated_by_the_worker(day):
         for i, v in enumerate(values)
     ]
     with celery_worker(READINGS_QUEUE):
-        app.send_task(INGEST_READINGS, kwargs={"readings": batch}, queue=READINGS_QUEUE)
-        assert wait_until(lambda: hourly(device) != {})
+        readings_enqueue(readings=batch)
+        assert wait_until(lambda: not InboxBatch.objects.using("monitoring").exists())
     assert hourly(device) == {day + 10 * H: Decimal("10.23553823")}
 
 
 @pytest.mark.django_db(transaction=True, databases=["monitoring"])
-def test_a_batch_delivered_too_often_is_quarantined_whole(day):
+def test_a_batch_accepted_while_the_broker_was_down_is_ingested_by_the_next_sweep(day):
     device = make_device()
-    batch = [reading(device, day + 10 * H, 1), reading(device, day + 11 * H, 2)]
-    task_id = "poison-batch-test"
-    # As if earlier deliveries of this task had all died mid-batch.
-    counter = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    counter.set(f"monitoring:deliveries:{task_id}:0", django_settings.MONITORING_MAX_DELIVERIES)
-    with celery_worker(READINGS_QUEUE):
-        app.send_task(
-            INGEST_READINGS, kwargs={"readings": batch}, queue=READINGS_QUEUE, task_id=task_id
+    with broker_unreachable():
+        readings_enqueue(
+            readings=[reading(device, day + 10 * H, 1), reading(device, day + 11 * H, 3)]
         )
+    assert InboxBatch.objects.using("monitoring").count() == 1
+    with celery_worker(READINGS_QUEUE):
+        # What beat sends every MONITORING_INBOX_SWEEP_SECONDS.
+        sweep = django_settings.CELERY_BEAT_SCHEDULE["monitoring-inbox-sweep"]
+        app.send_task(sweep["task"], **sweep["options"])
+        assert wait_until(lambda: hourly(device) == {day + 10 * H: Decimal("2")})
+    assert not InboxBatch.objects.using("monitoring").exists()
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_a_batch_taken_too_often_by_workers_that_died_is_quarantined_whole(day):
+    device = make_device()
+    readings_enqueue(readings=[reading(device, day + 10 * H, 1), reading(device, day + 11 * H, 2)])
+    batch = InboxBatch.objects.using("monitoring").get()
+    # As if earlier workers had all died while they held this batch.
+    counter = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    key = f"monitoring:attempts:inbox-{batch.id}"
+    counter.set(key, django_settings.MONITORING_MAX_DELIVERIES)
+    with celery_worker(READINGS_QUEUE):
+        services.inbox_wake()
         assert wait_until(lambda: QuarantinedReading.objects.using("monitoring").count() == 2)
-    counter.delete(f"monitoring:deliveries:{task_id}:0")
     assert set(QuarantinedReading.objects.using("monitoring").values_list("reason", flat=True)) == {
         "redelivery_limit"
     }
     assert not Reading.objects.using("monitoring").exists()
+    assert not InboxBatch.objects.using("monitoring").exists()
+    assert counter.get(key) is None
 
 
 @pytest.mark.django_db(databases=["monitoring"])

@@ -6,10 +6,9 @@ import uuid
 import pytest
 
 from apps.monitoring.models import QuarantinedReading, Reading
-from apps.monitoring.selectors import quarantine_counts
 from apps.monitoring.services import readings_ingest
 
-from .conftest import make_device, reading
+from .conftest import make_device, quarantine_counts, reading
 
 pytestmark = pytest.mark.django_db(databases=["monitoring"])
 

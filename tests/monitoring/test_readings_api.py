@@ -1,4 +1,8 @@
-"""POST /api/readings/: a device's token for its own readings, or an administrator; never a 500."""
+"""POST /api/readings/: a device's token for its own readings, or an administrator; never a 500.
+
+A 202 means the accepted readings are committed to monitoring's inbox (durable), whatever the
+broker does; a database that is down answers 503 (tests/deploy/test_database_outage.py).
+"""
 
 import datetime as dt
 import json
@@ -6,9 +10,8 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from apps.monitoring.models import QuarantinedReading
-from ems.celery import app
-from ems.events import READINGS_QUEUE
+from apps.monitoring.models import InboxBatch, QuarantinedReading
+from tests.workers import broker_unreachable
 
 from .conftest import make_device, reading
 
@@ -18,21 +21,14 @@ URL = "/api/readings/"
 
 
 @pytest.fixture
-def queue():
-    """The real readings queue in Redis, emptied before and read after the request."""
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(READINGS_QUEUE)
+def inbox():
+    """The readings committed to the inbox, in the order they were accepted."""
 
-    def queued_readings() -> list:
-        readings = []
-        with app.connection_for_write() as connection:
-            channel = connection.default_channel
-            while (message := channel.basic_get(READINGS_QUEUE, no_ack=True)) is not None:
-                _args, kwargs, _embed = message.decode()
-                readings += kwargs["readings"]
-        return readings
+    def inbox_readings() -> list:
+        batches = InboxBatch.objects.using("monitoring").order_by("id")
+        return [reading for batch in batches for reading in batch.readings]
 
-    return queued_readings
+    return inbox_readings
 
 
 def device_client(token: str) -> APIClient:
@@ -41,16 +37,16 @@ def device_client(token: str) -> APIClient:
     return client
 
 
-def test_a_device_token_posts_its_own_readings_and_they_are_queued(day, queue):
+def test_a_device_token_posts_its_own_readings_and_they_are_kept_in_the_inbox(day, inbox):
     device = make_device(token="meter-x-secret")
     batch = [reading(device, day + dt.timedelta(minutes=10 * i), i) for i in range(3)]
     response = device_client("meter-x-secret").post(URL, batch, format="json")
     assert response.status_code == 202
     assert response.json() == {"accepted": 3, "rejected": 0, "reasons": {}}
-    assert queue() == batch
+    assert inbox() == batch
 
 
-def test_a_device_token_cannot_post_for_another_device(day, queue):
+def test_a_device_token_cannot_post_for_another_device(day, inbox):
     device_x = make_device(token="meter-x-secret")
     device_y = make_device(token="meter-y-secret")
     response = device_client("meter-x-secret").post(
@@ -58,7 +54,7 @@ def test_a_device_token_cannot_post_for_another_device(day, queue):
     )
     assert response.status_code == 202
     assert response.json() == {"accepted": 1, "rejected": 1, "reasons": {"wrong_device": 1}}
-    assert [r["device_id"] for r in queue()] == [str(device_x)]
+    assert [r["device_id"] for r in inbox()] == [str(device_x)]
     assert QuarantinedReading.objects.using("monitoring").get().reason == "wrong_device"
 
 
@@ -72,7 +68,7 @@ def test_a_deleted_devices_token_is_refused(day):
     assert device_client("old-secret").post(URL, [], format="json").status_code == 401
 
 
-def test_an_administrator_posts_for_any_device_and_bad_ones_are_counted(day, api_admin, queue):
+def test_an_administrator_posts_for_any_device_and_bad_ones_are_counted(day, api_admin, inbox):
     device = make_device()
     batch = [reading(device, day, 1), {"device_id": "x"}, reading(device, day, -4)]
     response = api_admin.post(URL, batch, format="json")
@@ -82,7 +78,7 @@ def test_an_administrator_posts_for_any_device_and_bad_ones_are_counted(day, api
         "rejected": 2,
         "reasons": {"malformed": 1, "invalid_value": 1},
     }
-    assert len(queue()) == 1
+    assert len(inbox()) == 1
 
 
 def test_a_client_may_not_post_readings(api_a):
@@ -133,3 +129,29 @@ def test_a_deeply_nested_reading_is_quarantined_not_a_500(api_admin):
 def test_invalid_utf8_is_a_400(api_admin):
     response = api_admin.post(URL, b"[\xff\xfe]", content_type="application/json")
     assert response.status_code == 400
+
+
+def test_readings_are_accepted_while_the_broker_is_down(day, api_admin, inbox):
+    device = make_device()
+    batch = [reading(device, day + dt.timedelta(minutes=10 * i), i) for i in range(3)]
+    with broker_unreachable():
+        response = api_admin.post(URL, batch, format="json")
+    assert response.status_code == 202
+    assert inbox() == batch
+
+
+def test_only_the_fields_of_a_reading_are_kept(day, api_admin, inbox):
+    device = make_device()
+    extra = {**reading(device, day, 1), "note": "kept out"}
+    assert api_admin.post(URL, [extra], format="json").status_code == 202
+    assert inbox() == [reading(device, day, 1)]
+
+
+def test_a_large_request_is_kept_in_batches_of_at_most_a_thousand(day, api_admin, settings):
+    settings.MONITORING_HTTP_MAX_READINGS = 2500
+    settings.MONITORING_HTTP_MAX_BODY_BYTES = 1024 * 1024
+    device = make_device()
+    batch = [reading(device, day + dt.timedelta(seconds=i), i) for i in range(2500)]
+    assert api_admin.post(URL, batch, format="json").status_code == 202
+    sizes = [len(b.readings) for b in InboxBatch.objects.using("monitoring").order_by("id")]
+    assert sizes == [1000, 1000, 500]

@@ -1,12 +1,11 @@
-"""A worker killed with SIGKILL in the middle of a batch: nothing lost, nothing doubled.
+"""A worker killed in the middle of a batch: nothing lost, nothing doubled, taken again in seconds.
 
-The worker is a real `celery -A ems worker` subprocess on the test database. A test-only setting
-makes each batch pg_sleep inside its transaction after inserting the readings, so the test can see
-(in pg_stat_activity) that the batch is half done, and kill there:
-- the pool process: Celery (acks_late, reject_on_worker_lost) puts the message back at once and
-  the restarted pool process ingests it;
-- the whole worker (master and pool): the message stays unacknowledged in Redis; a new worker
-  started after the visibility timeout restores and ingests it.
+Real `celery -A ems worker` (prefork) and `celery -A ems beat` subprocesses on the test
+databases. The test holds the meter's advisory lock, as a concurrent batch of the same meter
+would, so the worker stops inside the batch's transaction after it took the batch from the inbox;
+then the worker is killed: its pool process, the whole worker, or the whole worker frozen first
+(SIGSTOP) as a hung host would be. The batch's row lock goes with the dead worker's connection,
+and the next sweep of beat has a live worker ingest it exactly once.
 """
 
 import contextlib
@@ -19,12 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
-import redis
-from django.conf import settings
 from django.db import connections
 
-from apps.monitoring.models import Reading
-from apps.monitoring.services import INGEST_READINGS, readings_ingest
+from apps.monitoring.models import InboxBatch, Reading
+from apps.monitoring.services import readings_enqueue, readings_ingest
 from ems.celery import app
 from ems.events import READINGS_QUEUE
 from tests.workers import wait_until
@@ -32,50 +29,37 @@ from tests.workers import wait_until
 from .conftest import hourly, make_device, reading, sensor_values
 
 ROOT = Path(__file__).resolve().parents[2]
-TASK_ID = "sigkill-test-batch"
+CELERY = str(Path(sys.executable).with_name("celery"))
 
 
 def _database_url(alias: str) -> str:
-    database = settings.DATABASES[alias]
+    database = connections[alias].settings_dict
     user, host, port = database["USER"], database["HOST"], database["PORT"]
     return f"postgres://{user}@{host}:{port}/{database['NAME']}"
 
 
-@contextlib.contextmanager
-def worker_subprocess(**extra_environment):
-    environment = {
+def _environment() -> dict:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "ems.settings.test",
         "MONITORING_DATABASE_URL": _database_url("monitoring"),
-        "MONITORING_TEST_INGEST_DELAY_SECONDS": "2",
-        **extra_environment,
+        "MONITORING_INBOX_SWEEP_SECONDS": "1",
     }
-    celery = Path(sys.executable).with_name("celery")
-    process = subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
-        [
-            str(celery),
-            "-A",
-            "ems",
-            "worker",
-            "--queues",
-            READINGS_QUEUE,
-            "--pool",
-            "prefork",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
+
+
+@contextlib.contextmanager
+def _process(arguments: list[str]):
+    process = subprocess.Popen(  # noqa: S603 - our own celery, fixed arguments
+        [CELERY, "-A", "ems", *arguments, "--loglevel", "WARNING"],
         cwd=ROOT,
-        env=environment,
+        env=_environment(),
         start_new_session=True,
     )
     try:
         yield process
     finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGCONT)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -85,23 +69,49 @@ def worker_subprocess(**extra_environment):
                 process.wait(timeout=5)
 
 
+def worker():
+    return _process(
+        [
+            *("worker", "--queues", READINGS_QUEUE, "--pool", "prefork", "--concurrency", "1"),
+            *("--without-heartbeat", "--without-gossip", "--without-mingle"),
+        ]
+    )
+
+
+def beat(schedule: Path):
+    return _process(["beat", "--schedule", str(schedule)])
+
+
 def _pool_children(pid: int) -> list[int]:
     with open(f"/proc/{pid}/task/{pid}/children") as children:
         return [int(child) for child in children.read().split()]
 
 
-def _batch_is_sleeping() -> bool:
+def _worker_waits_inside_the_batch() -> bool:
     with connections["monitoring"].cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            " AND state = 'active' AND query LIKE 'SELECT pg_sleep%%'"
+            " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
         )
         return cursor.fetchone()[0] > 0
 
 
+@contextlib.contextmanager
+def meter_locked(device_id):
+    """Hold the meter's advisory lock (the one every batch of the meter takes) in this session."""
+    key = int.from_bytes(device_id.bytes[:8], "big", signed=True)
+    with connections["monitoring"].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    try:
+        yield
+    finally:
+        with connections["monitoring"].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
 @pytest.fixture
-def batch_and_reference(day):
-    """A day of readings for a fresh device, and the same ingested in-process as the reference."""
+def day_of_readings(day):
+    """A day of readings of a fresh meter, and the same ingested in-process as the reference."""
     start = day + dt.timedelta(hours=6)
     values = sensor_values(144)
     times = [start + dt.timedelta(minutes=10 * i) for i in range(len(values))]
@@ -109,49 +119,47 @@ def batch_and_reference(day):
     readings_ingest(
         raw_readings=[reading(reference, t, v) for t, v in zip(times, values, strict=True)]
     )
-    counter = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    counter.delete(f"monitoring:deliveries:{TASK_ID}:0")
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(READINGS_QUEUE)
     batch = [reading(killed, t, v) for t, v in zip(times, values, strict=True)]
     yield killed, reference, batch
-    assert int(counter.get(f"monitoring:deliveries:{TASK_ID}:0")) == 2, "not redelivered once"
     assert Reading.objects.using("monitoring").filter(device_id=killed).count() == 144
-    assert len(hourly(reference)) == 24
+    assert not InboxBatch.objects.using("monitoring").exists()
 
 
-def _publish(batch) -> None:
-    app.send_task(
-        INGEST_READINGS, kwargs={"readings": batch}, queue=READINGS_QUEUE, task_id=TASK_ID
-    )
+def _kill_pool(process) -> None:
+    for child in _pool_children(process.pid):
+        os.kill(child, signal.SIGKILL)
+
+
+def _kill_worker(process) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def _freeze_then_kill_worker(process) -> None:
+    os.killpg(process.pid, signal.SIGSTOP)
+    time.sleep(1)
+    _kill_worker(process)
 
 
 @pytest.mark.django_db(transaction=True, databases=["monitoring"])
-def test_a_batch_whose_pool_process_is_sigkilled_is_counted_exactly_once(batch_and_reference):
-    killed, reference, batch = batch_and_reference
-    with worker_subprocess() as worker:
-        _publish(batch)
-        assert wait_until(_batch_is_sleeping, timeout=60), "the worker never started the batch"
-        for child in _pool_children(worker.pid):
-            os.kill(child, signal.SIGKILL)
-        assert wait_until(lambda: hourly(killed) == hourly(reference), timeout=60)
-
-
-@pytest.mark.django_db(transaction=True, databases=["monitoring"])
-def test_a_batch_whose_whole_worker_is_sigkilled_is_counted_exactly_once_after_restart(
-    batch_and_reference,
+@pytest.mark.parametrize("kill", [_kill_pool, _kill_worker, _freeze_then_kill_worker])
+def test_a_batch_whose_worker_is_killed_inside_it_is_counted_exactly_once_within_seconds(
+    day_of_readings, kill, tmp_path
 ):
-    killed, reference, batch = batch_and_reference
-    visibility = {"CELERY_VISIBILITY_TIMEOUT": "2", "MONITORING_TEST_INGEST_DELAY_SECONDS": "1"}
-    with worker_subprocess(**visibility) as worker:
-        _publish(batch)
-        assert wait_until(_batch_is_sleeping, timeout=60), "the worker never started the batch"
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-    assert wait_until(lambda: not _batch_is_sleeping(), timeout=10)
-    assert hourly(killed) == {}
-    # Redis gives an unacknowledged message back once the visibility timeout has passed; a new
-    # worker restores such messages when it starts. Nothing to poll for: wait out the timeout.
-    time.sleep(2.5)
-    with worker_subprocess(**visibility):
-        assert wait_until(lambda: hourly(killed) == hourly(reference), timeout=60)
+    killed, reference, batch = day_of_readings
+    with beat(tmp_path / "beat-schedule"):
+        with meter_locked(killed):
+            first = worker()
+            with first as process:
+                readings_enqueue(readings=batch)
+                assert wait_until(_worker_waits_inside_the_batch, timeout=60), "never took it"
+                kill(process)
+                assert hourly(killed) == {}
+                released_at = time.monotonic()
+        # The pool-killed worker lives on (and took the batch again); the others need a new one.
+        with worker():
+            assert wait_until(lambda: hourly(killed) == hourly(reference), timeout=30)
+            taken_again_after = time.monotonic() - released_at
+    assert taken_again_after < 15, f"ingested {taken_again_after:.1f} s after the kill"

@@ -1,4 +1,4 @@
-"""The realtime process needs only the chat database and Redis (DESIGN.md, "Processes").
+"""The realtime process needs only the chat database and Redis (docs/architecture.md).
 
 These tests may open only `chat`: pytest-django fails any query to the users database, so a
 socket, a chat message and the chat REST API must work from the token's claims alone.

@@ -1,4 +1,4 @@
-"""`manage.py simulate_meters` publishes through the real broker to a real worker."""
+"""`manage.py simulate_meters` hands its readings to the inbox; a real worker ingests them."""
 
 import datetime as dt
 import io
@@ -103,3 +103,31 @@ def test_a_replayed_device_keeps_the_files_ten_minute_period_at_any_interval():
 def test_a_replay_that_names_no_uuid_is_refused():
     with pytest.raises(CommandError):
         call_command("simulate_meters", "--replay", "not-a-uuid=x.csv", "--no-live")
+
+
+@pytest.mark.parametrize("option", ["--replay", "--csv"])
+def test_it_stops_when_the_file_to_replay_is_missing(option, tmp_path):
+    device = "4c361e27-c497-50f1-8d40-fcf11e8ff395"
+    missing = tmp_path / "sensor.csv"
+    value = f"{device}={missing}" if option == "--replay" else str(missing)
+    # The meter must not quietly follow a load profile instead: nothing is published.
+    with pytest.raises(CommandError, match=f"cannot replay {missing}"):
+        call_command(
+            "simulate_meters",
+            "--device",
+            device,
+            option,
+            value,
+            "--backfill",
+            "1h",
+            "--no-live",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+
+
+def test_it_stops_when_the_file_to_replay_holds_no_numbers(tmp_path):
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_text("0\nnot a number\n")
+    with pytest.raises(CommandError, match="not a number"):
+        call_command("simulate_meters", "--csv", str(garbled), "--no-live")

@@ -61,7 +61,7 @@ def test_an_index_meter_publishes_the_same_value_for_a_time_whenever_it_is_asked
     )
 
 
-def test_a_broker_that_is_down_loses_nothing_and_says_so():
+def test_a_destination_that_is_down_loses_nothing_and_says_so():
     sent, attempts, now = [], [], [0.0]
 
     def broker(batch):
@@ -81,8 +81,8 @@ def test_a_broker_that_is_down_loses_nothing_and_says_so():
     publisher.publish([{"n": 2}, {"n": 3}])
     assert sent == [[{"n": 1}], [{"n": 2}, {"n": 3}]]
     assert (publisher.sent_readings, publisher.buffered_readings) == (3, 0)
-    assert "broker unavailable" in stderr.getvalue()
-    assert "broker is back" in stderr.getvalue()
+    assert "ingestion unavailable" in stderr.getvalue()
+    assert "ingestion is back" in stderr.getvalue()
 
 
 def test_a_device_assigned_while_running_gets_its_backfill_then_live_readings():

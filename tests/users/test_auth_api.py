@@ -3,7 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
-from apps.users.models import Role, User
+from apps.users.models import User
+from ems.vocabulary import Role
 from tests.factories import STRONG_PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from apps.users.models import Role, User
+from apps.users.models import User
+from ems.vocabulary import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -29,7 +29,6 @@ def test_the_reader_role_gets_account_summaries(as_reader, client_a):
     summary = selectors.account_get(user_id=client_a.id)
     assert (summary.username, summary.role, summary.is_active) == ("alice", "client", True)
     assert set(selectors.accounts_by_id(user_ids=[client_a.id])) == {client_a.id}
-    assert selectors.is_active_client(user_id=client_a.id)
     assert [account.username for account in selectors.client_accounts()] == ["alice"]
 
 

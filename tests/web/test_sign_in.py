@@ -4,7 +4,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from apps.web.services import SESSION_ACCOUNT_KEY
 from tests.factories import STRONG_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -36,17 +35,6 @@ def test_an_administrator_lands_in_the_admin(admin):
     response = _sign_in(browser, "root", follow=True)
     assert response.redirect_chain[-1][0] == "/admin/"
     assert b"EMS administration" in response.content
-
-
-def test_the_session_carries_the_account_facts_other_processes_need(client_a):
-    browser = Client()
-    _sign_in(browser, "alice")
-    assert browser.session[SESSION_ACCOUNT_KEY] == {
-        "id": client_a.id,
-        "role": "client",
-        "name": "Alice Client",
-        "timezone": client_a.timezone,
-    }
 
 
 def test_a_wrong_password_shows_an_error_and_signs_nobody_in(client_a):

@@ -14,9 +14,10 @@ from rest_framework.views import APIView
 
 from ems.pagination import StandardPagination
 from ems.permissions import IsAdmin, is_admin
+from ems.vocabulary import MeterKind
 
 from .. import selectors, services
-from ..models import MAX_HOURLY_KWH, MIN_HOURLY_KWH, Device, MeterKind
+from ..models import MAX_HOURLY_KWH, MIN_HOURLY_KWH, Device
 
 MAX_USER_ID = 2**63 - 1
 

@@ -11,6 +11,8 @@ urlpatterns = [
         views.ConsumptionApi.as_view(),
         name="device-consumption",
     ),
+    # Before the devices app's /api/devices/{id}/ wherever both are mounted; "former" is no uuid.
+    path("devices/former/", views.FormerDeviceListApi.as_view(), name="device-former-list"),
     path("alerts/", views.AlertListApi.as_view(), name="alert-list"),
     path(
         "alerts/<int:alert_id>/acknowledge/",

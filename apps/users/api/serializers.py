@@ -2,7 +2,9 @@
 
 from rest_framework import serializers
 
-from ..models import Role, User, validate_timezone
+from ems.vocabulary import Role
+
+from ..models import User, validate_timezone
 
 ACCOUNT_FIELDS = ["id", "username", "name", "email", "role", "timezone", "is_active"]
 

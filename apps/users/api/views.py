@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 from ems.exceptions import CredentialsRefused
 from ems.pagination import StandardPagination
 from ems.permissions import IsAdmin
+from ems.vocabulary import Role
 
 from .. import selectors, services
-from ..models import Role
 from .serializers import (
     AccountOutputSerializer,
     RefreshInputSerializer,
@@ -206,22 +206,12 @@ class UserDetailApi(APIView):
         user = _get_user_or_404(user_id)
         data = self.UpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
-        demoting_self = user.id == request.user.id and (
-            changes.get("role", user.role) != user.role or changes.get("is_active") is False
+        user = services.user_update(
+            user=user, data=dict(data.validated_data), acting_user_id=request.user.id
         )
-        if demoting_self:
-            # Another administrator must do it: the last one could otherwise lock everyone out.
-            raise ApiValidationError(
-                {"detail": "You cannot deactivate your own account or take away your own role."}
-            )
-        user = services.user_update(user=user, data=changes)
         return Response(AccountOutputSerializer(user).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, user_id: int):
-        user = _get_user_or_404(user_id)
-        if user.id == request.user.id:
-            raise ApiValidationError({"detail": "You cannot delete your own account."})
-        services.user_delete(user=user)
+        services.user_delete(user=_get_user_or_404(user_id), acting_user_id=request.user.id)
         return Response(status=status.HTTP_204_NO_CONTENT)

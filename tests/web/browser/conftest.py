@@ -32,7 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The README's screenshots are written only by `make screenshots` (EMS_WRITE_SCREENSHOTS=1), so a
+# test run leaves the tracked files as they were; otherwise each goes to the test's tmp_path.
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+WRITE_SCREENSHOTS = "EMS_WRITE_SCREENSHOTS"
 TIMEOUT_MS = 10_000
 
 
@@ -99,10 +102,12 @@ def phone_page(browser, page_errors, live_server):
 
 
 @pytest.fixture
-def screenshot():
+def screenshot(tmp_path):
+    folder = SCREENSHOTS if os.environ.get(WRITE_SCREENSHOTS) == "1" else tmp_path / "screenshots"
+
     def save(page, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=folder / f"{name}.png", full_page=True)
 
     return save
 

@@ -1,4 +1,4 @@
-"""Simulated meters publishing readings to the `readings` queue (see docs/monitoring.md)."""
+"""Simulated meters handing their readings to monitoring's inbox (see docs/monitoring.md)."""
 
 import datetime as dt
 import re
@@ -6,11 +6,11 @@ import signal
 import uuid
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from apps.monitoring import selectors
-from apps.monitoring.services import INGEST_READINGS
-from ems.celery import app as celery_app
-from ems.events import READINGS_QUEUE
+from apps.monitoring.services import readings_enqueue
+from ems.vocabulary import MeterKind
 from simulator.meters import SimulatedMeter
 from simulator.publisher import Publisher
 from simulator.runner import Simulation
@@ -26,6 +26,18 @@ def replay(text: str) -> tuple[uuid.UUID, str]:
         return uuid.UUID(device), path
     except ValueError as error:
         raise CommandError(f"{text!r} is not DEVICE_UUID=PATH") from error
+
+
+def index_values(path: str) -> list[float]:
+    """The values of a file to replay; a file that cannot be read stops the simulator.
+
+    A meter asked to replay a file never quietly follows a load profile instead: its data
+    would look real and be made up.
+    """
+    try:
+        return read_index_csv(path)
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot replay {path}: {error}") from error
 
 
 def duration(text: str) -> dt.timedelta:
@@ -57,8 +69,8 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--meter-kind",
-            choices=["index", "interval"],
-            default="index",
+            choices=MeterKind.values,
+            default=MeterKind.INDEX,
             help="the kind of the --device meters",
         )
         parser.add_argument("--csv", help="replay a file of index values, one per line")
@@ -93,21 +105,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--spike-probability", type=float, default=0.02)
 
-    def _replays(self, replays: list[tuple[uuid.UUID, str]]) -> dict[uuid.UUID, list[float]]:
-        values = {}
-        for device_id, path in replays:
-            try:
-                values[device_id] = read_index_csv(path)
-            except OSError as error:
-                # The demo names a file outside the checkout: a missing one must not stop the
-                # simulator, the meter follows a load profile instead.
-                self.stderr.write(f"cannot replay {path} for {device_id} ({error}); load profile")
-        return values
-
     def handle(self, *args, **options):
         interval = options["interval"]
-        csv_values = read_index_csv(options["csv"]) if options["csv"] else None
-        replays = self._replays(options["replay"])
+        csv_values = index_values(options["csv"]) if options["csv"] else None
+        replays = {device_id: index_values(path) for device_id, path in options["replay"]}
 
         def meter(device_id, max_kwh, kind):
             values = replays.get(device_id, csv_values)
@@ -138,20 +139,12 @@ class Command(BaseCommand):
                 for device in selectors.devices_assigned()
             ]
 
-        connection = celery_app.connection_for_write()
-
         def send(batch):
-            # Fail fast when the broker is down: the publisher buffers and backs off itself.
-            connection.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0, timeout=2
-            )
-            celery_app.send_task(
-                INGEST_READINGS,
-                kwargs={"readings": batch},
-                queue=READINGS_QUEUE,
-                retry=False,
-                connection=connection,
-            )
+            # Durable once it returns, like a meter's 202. A database that is down raises: the
+            # publisher keeps the batch and backs off. A connection broken by an outage is
+            # replaced first (a request does this between requests; this loop has none).
+            connections["monitoring"].close_if_unusable_or_obsolete()
+            readings_enqueue(readings=batch)
 
         publisher = Publisher(send=send, stderr=self.stderr)
         simulation = Simulation(
@@ -174,7 +167,6 @@ class Command(BaseCommand):
             simulation.stopping = True
             self.stderr.write("stopping: sending what is buffered (5 s at most)")
         publisher.drain(timeout=5)
-        connection.release()
         self.stdout.write(
             f"sent {publisher.sent_readings} readings in {publisher.sent_batches} batches; "
             f"{publisher.buffered_readings} readings not sent"

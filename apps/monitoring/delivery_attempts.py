@@ -1,0 +1,47 @@
+"""How many times a worker took an inbox batch without finishing it: a batch that kills every
+worker that takes it must not block its meters for ever.
+
+Counted in Redis (a worker that dies cannot write anything afterwards, and the batch's row is
+locked by the dying transaction): incremented when a worker takes the batch, forgotten when it
+commits or fails for a reason that is not the batch's. Best effort: without Redis, the count
+is 1 and ingestion goes on.
+"""
+
+import logging
+
+import redis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+_EXPIRY_SECONDS = 86400
+
+
+def _client() -> redis.Redis:
+    return redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
+    )
+
+
+def _key(name: str) -> str:
+    return f"monitoring:attempts:{name}"
+
+
+def start(name: str) -> int:
+    """Count one more attempt at `name`; returns the attempts so far, this one included."""
+    try:
+        with _client().pipeline() as pipeline:
+            pipeline.incr(_key(name))
+            pipeline.expire(_key(name), _EXPIRY_SECONDS)
+            count, _ = pipeline.execute()
+    except redis.RedisError as error:
+        logger.warning("attempts of %s not counted (%r)", name, error)
+        return 1
+    return int(count)
+
+
+def forget(name: str) -> None:
+    try:
+        _client().delete(_key(name))
+    except redis.RedisError as error:
+        logger.warning("attempts of %s not forgotten (%r)", name, error)

@@ -1,0 +1,122 @@
+"""The inbox: batches of one meter in the order they were accepted, whatever the workers do;
+a batch whose database connection dies stays in the inbox and counts once when taken again."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import OperationalError, connections, transaction
+
+from apps.monitoring import services
+from apps.monitoring.models import InboxBatch, Reading
+from apps.monitoring.services import inbox_drain, readings_enqueue
+
+from .conftest import hourly, make_device, reading
+from .test_worker_kill import meter_locked
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["monitoring"])
+
+H = dt.timedelta(hours=1)
+
+
+def _batches() -> list[InboxBatch]:
+    return list(InboxBatch.objects.using("monitoring").order_by("id"))
+
+
+def _in_another_worker(work):
+    """Run `work` on a thread with its own database connection; returns (thread, errors)."""
+    errors = []
+
+    def run():
+        try:
+            work()
+        except Exception as error:  # reported by the caller
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def test_a_drain_ingests_every_batch_and_empties_the_inbox(day):
+    device = make_device()
+    readings_enqueue(readings=[reading(device, day + 10 * H, 0)])
+    readings_enqueue(readings=[reading(device, day + 11 * H, 3)])
+    result = inbox_drain()
+    assert (result.batches, result.readings) == (2, 2)
+    assert hourly(device) == {day + 10 * H: Decimal("3")}
+    assert _batches() == []
+
+
+def test_a_later_batch_of_a_meter_waits_while_its_earlier_batch_is_held(day):
+    meter, other = make_device(), make_device()
+    readings_enqueue(readings=[reading(meter, day + 10 * H, 0)])
+    readings_enqueue(readings=[reading(meter, day + 11 * H, 3)])
+    readings_enqueue(readings=[reading(other, day + 10 * H, 0)])
+    first, second, _other = _batches()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_first_batch():
+        # As a worker that took the batch and is still ingesting it.
+        with transaction.atomic(using="monitoring"):
+            InboxBatch.objects.using("monitoring").select_for_update().get(id=first.id)
+            held.set()
+            release.wait(timeout=30)
+
+    thread, errors = _in_another_worker(hold_the_first_batch)
+    assert held.wait(timeout=10)
+    try:
+        result = inbox_drain()
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert errors == []
+    # Only the other meter's batch: the meter's second batch may not overtake its first.
+    assert result.batches == 1
+    assert [batch.id for batch in _batches()] == [first.id, second.id]
+    assert inbox_drain().batches == 2
+    assert hourly(meter) == {day + 10 * H: Decimal("3")}
+
+
+def test_a_batch_whose_connection_dies_stays_in_the_inbox_and_counts_once(day):
+    device = make_device()
+    readings_enqueue(readings=[reading(device, day + 10 * H, 0), reading(device, day + 11 * H, 3)])
+    (batch,) = _batches()
+    with meter_locked(device):
+        thread, errors = _in_another_worker(inbox_drain)
+        with connections["monitoring"].cursor() as cursor:
+            for _ in range(100):
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                )
+                if waiting := cursor.fetchall():
+                    break
+                threading.Event().wait(0.1)
+            assert waiting, "the drain never reached the batch"
+            # As when PostgreSQL restarts under the worker.
+            cursor.execute("SELECT pg_terminate_backend(%s)", [waiting[0][0]])
+        thread.join(timeout=30)
+    assert [type(error) for error in errors] == [OperationalError]
+    assert [b.id for b in _batches()] == [batch.id]
+    assert not Reading.objects.using("monitoring").exists()
+    # The failure was the database's, not the batch's: it does not count against the batch.
+    counter = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    assert counter.get(f"monitoring:attempts:inbox-{batch.id}") is None
+    assert inbox_drain().batches == 1
+    assert hourly(device) == {day + 10 * H: Decimal("3")}
+    assert Reading.objects.using("monitoring").count() == 2
+
+
+def test_a_drain_that_runs_out_of_time_leaves_the_rest_for_the_next(day):
+    device = make_device()
+    for hour in range(3):
+        readings_enqueue(readings=[reading(device, day + hour * H, hour)])
+    assert inbox_drain(seconds=0).batches == 0
+    assert len(_batches()) == 3
+    assert services.inbox_drain().batches == 3
