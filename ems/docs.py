@@ -4,6 +4,7 @@ import base64
 import hashlib
 import re
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from . import csp
@@ -16,6 +17,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     (ems/csp.py lets a response that carries its own policy keep it).
     """
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         if request.GET.get("script") is None:
