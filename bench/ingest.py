@@ -1,11 +1,12 @@
-"""End-to-end ingestion benchmark (not a test): broker -> real workers -> hourly table -> alerts.
+"""End-to-end ingestion benchmark (not a test): inbox -> real workers -> hourly table -> alerts.
 
     .venv/bin/python bench/ingest.py    # 300,000 readings, 100 meters, batches of 5000
     .venv/bin/python bench/ingest.py --batch-size 1000 --rate 10000    # latency, no backlog
 
 Creates its own database (ems_bench_monitoring, dropped at the end unless --keep) and uses its
-own Redis database (--redis, default db 15), so it touches nobody's data. It publishes the
-readings as Celery tasks on the `readings` queue, runs `celery -A ems worker` processes, and
+own Redis database (--redis, default db 15), so it touches nobody's data. It hands the readings
+to monitoring's inbox as the simulator does (`readings_enqueue`: committed, then a wake-up on
+the `readings` queue), runs `celery -A ems worker` processes, and
 reports readings/s from the first publish until every reading is stored with its hourly totals,
 the median and p99 time from publishing a batch to the alert it raises, and, in the same run,
 the physical baseline: COPY of the same rows into a plain table of the same columns.
@@ -246,7 +247,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from apps.monitoring.projection import device_projection_apply
-    from apps.monitoring.services import INGEST_READINGS
+    from apps.monitoring.services import readings_enqueue
     from ems.celery import app
 
     call_command("migrate", database="monitoring", verbosity=0)
@@ -272,18 +273,10 @@ def main() -> None:
         connection.default_channel.queue_purge("readings")
     workers = start_workers(args, environment)
     try:
-        app.send_task(
-            INGEST_READINGS,
-            queue="readings",
-            kwargs={
-                "readings": [
-                    {
-                        "device_id": str(warmup),
-                        "timestamp": start.isoformat(),
-                        "measurement_value": 0,
-                    }
-                ]
-            },
+        readings_enqueue(
+            readings=[
+                {"device_id": str(warmup), "timestamp": start.isoformat(), "measurement_value": 0}
+            ]
         )
         if not wait_for(lambda: scalar("SELECT count(*) FROM monitoring_reading") == 1, 120):
             sys.exit("the workers did not start")
@@ -294,7 +287,7 @@ def main() -> None:
             if args.rate:
                 time.sleep(max(0.0, began + number * args.batch_size / args.rate - time.time()))
             published_at.append(time.time())
-            app.send_task(INGEST_READINGS, kwargs={"readings": batch}, queue="readings")
+            readings_enqueue(readings=batch)
         publish_seconds = time.time() - began
         done = wait_for(
             lambda: scalar("SELECT count(*) FROM monitoring_reading") == total + 1,

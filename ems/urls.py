@@ -56,6 +56,7 @@ ROUTES = {
 
 urlpatterns = ROUTES[settings.EMS_PROCESS]
 
+handler400 = "ems.exceptions.bad_request"
 handler404 = "ems.exceptions.not_found"
 handler500 = "ems.exceptions.server_error"
 

@@ -7,6 +7,7 @@ page (`accounts_by_id`), never one per row; the owner is picked from a list of a
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
@@ -96,9 +97,15 @@ class OwnerFilter(admin.SimpleListFilter):
         return _client_choices()
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(owner_id=int(self.value()))
-        return queryset
+        value = self.value()
+        if not value:
+            return queryset
+        # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+        if not (value.isascii() and value.isdigit()):
+            messages.error(request, f"Owner {value!r} is not an account id; showing every meter.")
+            # The admin answers this with the unfiltered list (and the message above).
+            raise IncorrectLookupParameters(f"owner={value!r}")
+        return queryset.filter(owner_id=int(value))
 
 
 @admin.register(Device)

@@ -128,6 +128,12 @@ _VISIBLE_HOUR = """
              WHERE h.hour_start >= v.low AND h.hour_start + interval '1 hour' <= v.high)
 """
 
+# The local days a consumption query may name: any day a meter can have readings for, with
+# room around them for the arithmetic of a period (the next day or month, local midnight in any
+# zone) inside the years 1 to 9999 of Python's dates.
+EARLIEST_DAY = dt.date(1970, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+
 
 def consumption_buckets(
     *,

@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Outermost after security: every answer, static files and error pages included (ems/csp.py).
     "ems.csp.ContentSecurityPolicyMiddleware",
+    # Before anything reads the query: PostgreSQL cannot take a NUL (ems/middleware.py).
+    "ems.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
