@@ -108,7 +108,15 @@ DATABASE_POOL = {
     # Connections above min_size idle this long are closed.
     "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
 }
+# A transaction left idle this long is ended by PostgreSQL: a frozen process (a worker stopped
+# while it holds an inbox batch, and so that batch's meters) cannot hold rows for ever.
+DATABASE_IDLE_IN_TRANSACTION_SECONDS = env.int("DATABASE_IDLE_IN_TRANSACTION_SECONDS", default=60)
 for _database in DATABASES.values():
+    _database["OPTIONS"] = {
+        **_database.get("OPTIONS", {}),
+        "options": "-c idle_in_transaction_session_timeout="
+        f"{DATABASE_IDLE_IN_TRANSACTION_SECONDS * 1000}",
+    }
     # The pool keeps the connections; Django must hand each back at the end of a request (0).
     _database["CONN_MAX_AGE"] = 0
     # The pool checks a connection before handing it out, so a restarted PostgreSQL heals.
