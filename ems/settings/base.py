@@ -18,6 +18,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Production sets it: weak keys or a wildcard host are then errors that stop every process.
+EMS_REFUSE_WEAK_SECRETS = False
 
 # Which part of the system this process serves: its role in ems/processes.py decides its
 # databases (checked by /readyz), routes, middleware and protocols (docs/deployment.md, "Roles").
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after security: every answer, static files and error pages included (ems/csp.py).
+    "ems.csp.ContentSecurityPolicyMiddleware",
     # Before anything reads the query: PostgreSQL cannot take a NUL (ems/middleware.py).
     "ems.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -120,8 +124,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
-    # Axes first: it refuses a locked-out username before the password is checked.
+    # A locked-out (username, address), then an address that failed too often, are refused before
+    # the password is checked (apps/users/lockout.py).
     "axes.backends.AxesStandaloneBackend",
+    "apps.users.backends.AddressThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -220,11 +226,15 @@ SIMPLE_JWT = {
 # --- Brute-force protection (django-axes) ----------------------------------------------------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-# Lock the account name, not the IP: many clients can share one address behind a NAT.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 asks for ip_address too: behind the reverse proxy every client would share one
-# address, and the lock on the username already holds whatever the attacker rotates.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Lock a username for one client address only: five wrong passwords from anywhere would otherwise
+# lock anyone out, the administrator included. The address is the one the throttles use
+# (X-Forwarded-For only from the DRF_NUM_PROXIES trusted proxies).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "apps.users.lockout.client_address"
+# Failed sign-ins per client address, across usernames, before its sign-ins are refused for
+# AXES_COOLOFF_TIME (password spraying); generous, as an office behind one NAT shares it.
+EMS_SIGN_IN_FAILURES_PER_ADDRESS = env.int("EMS_SIGN_IN_FAILURES_PER_ADDRESS", default=30)
+SILENCED_SYSTEM_CHECKS: list[str] = []
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "apps.users.lockout.lockout_response"
 AXES_VERBOSE = True
