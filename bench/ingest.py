@@ -335,7 +335,7 @@ def main() -> None:
         f"median {statistics.median(latencies) * 1000:.0f} ms, "
         f"p99 {statistics.quantiles(latencies, n=100)[98] * 1000:.0f} ms"
     )
-    print(f"baseline binary COPY into a keyed table: {copy_seconds:.2f} s, {copy_rate:,.0f} readings/s")
+    print(f"baseline binary COPY, keyed: {copy_seconds:.2f} s, {copy_rate:,.0f} readings/s")
     print(f"ratio end-to-end / COPY: {rate / copy_rate:.2%}")
     from bench.common import report
 
