@@ -353,7 +353,9 @@ MONITORING_HTTP_MAX_BODY_BYTES = env.int("MONITORING_HTTP_MAX_BODY_BYTES", defau
 # An inbox batch taken this many times by workers that died before finishing it is quarantined
 # whole instead of blocking its meters (docs/architecture.md, "Durable ingestion").
 MONITORING_MAX_DELIVERIES = env.int("MONITORING_MAX_DELIVERIES", default=5)
-MONITORING_RETENTION_CHUNK = env.int("MONITORING_RETENTION_CHUNK", default=10000)
+# Raw readings are partitioned by UTC month (apps/monitoring/partitions.py): beat's retention task
+# keeps this many months' partitions ready ahead of the current one.
+MONITORING_READING_PARTITIONS_AHEAD = env.int("MONITORING_READING_PARTITIONS_AHEAD", default=2)
 # Energy spread over a gap longer than this many nominal intervals (6 x 10 minutes: an hour, so a
 # meter that reports hourly is not in a gap) is an estimate: stored and shown, marked
 # `estimated`, but it does not count towards alerts (docs/monitoring.md, "Alerts").
