@@ -1,5 +1,5 @@
 # The entry points of the README. Everything they do lives in scripts/.
-.PHONY: run test lint chaos screenshots
+.PHONY: run test lint chaos screenshots bench
 
 run:  ## install, create and migrate the databases, load demo data, start every process
 	scripts/run.sh
@@ -15,3 +15,6 @@ screenshots:  ## regenerate docs/screenshots/*.png from the browser tests (a tes
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench:  ## the benchmarks with their same-run baselines, production settings, own databases (docs/benchmarks.md)
+	.venv/bin/python bench/run.py

@@ -11,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -73,6 +74,19 @@ def exception_handler(exc, context):
 def _is_api(request) -> bool:
     # An API process has no pages: its error pages would link to pages it does not mount.
     return request.path.startswith("/api/") or not settings.EMS_PROCESS_SERVES_PAGES
+
+
+def bad_request(request, exception=None):
+    # Only our own refusals explain themselves: other 400s (a bad Host header, too many fields)
+    # carry text from the request that an error page should not echo.
+    from ems.middleware import NulInAddress
+
+    reason = str(exception) if isinstance(exception, NulInAddress) else ""
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": reason or "Bad request."}, status=status.HTTP_400_BAD_REQUEST
+        )
+    return render(request, "400.html", {"reason": reason}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def not_found(request, exception=None):

@@ -18,7 +18,7 @@ import redis
 from django.conf import settings
 
 from apps.monitoring.models import QuarantinedReading
-from apps.monitoring.services import readings_publish
+from apps.monitoring.services import readings_enqueue
 from ems.events import READINGS_QUEUE
 from tests.workers import ALL_QUEUES, celery_worker, wait_until
 
@@ -106,7 +106,7 @@ def test_a_suite_worker_leaves_a_message_in_the_demos_queue_untouched():
         # The suite's worker purges and consumes its own queues, and does work from them.
         with celery_worker(*ALL_QUEUES):
             device = uuid.uuid4()
-            readings_publish(
+            readings_enqueue(
                 readings=[{"device_id": str(device), "timestamp": 0, "measurement_value": 1}]
             )
             assert wait_until(

@@ -31,6 +31,7 @@ from django.db import (
     connections,
     transaction,
 )
+from django.db.models import JSONField, Value
 from django.utils import timezone
 
 from ems.celery import app as celery_app
@@ -40,6 +41,11 @@ from ems.publish import PUBLISH_ERRORS
 
 from . import delivery_attempts
 from .models import Alert, AlertState, InboxBatch, QuarantinedReading, QuarantineReason
+from .partitions import (
+    RetentionResult,
+    reading_partitions_drop_expired,
+    reading_partitions_ensure,
+)
 from .validation import Rejection, readings_validate
 
 logger = logging.getLogger(__name__)
@@ -220,34 +226,70 @@ def readings_quarantine(*, rejections: list[Rejection], batch_id: str | None = N
     if not rejections:
         return
     now = timezone.now()
-    QuarantinedReading.objects.using("monitoring").bulk_create(
-        (
+    rows = []
+    for rejection in rejections:
+        payload, altered = _jsonable(rejection.payload)
+        detail = rejection.detail + (STORABLE_NOTE if altered else "")
+        rows.append(
             QuarantinedReading(
-                payload=_jsonable(rejection.payload),
+                # JSON null, not SQL NULL, for a `null` in the batch.
+                payload=Value(None, JSONField()) if payload is None else payload,
                 reason=rejection.reason,
-                detail=rejection.detail[:500],
+                detail=detail[:500],
                 received_at=now,
                 batch_id=batch_id,
                 position=rejection.position if batch_id else None,
             )
-            for rejection in rejections
-        ),
-        ignore_conflicts=True,
-    )
+        )
+    QuarantinedReading.objects.using("monitoring").bulk_create(rows, ignore_conflicts=True)
 
 
-def _jsonable(payload, depth: int = 0):
-    """The payload as JSON can store it: a float NaN or Infinity becomes its string, and
-    nesting deeper than any reading is cut (it would overflow the JSON encoder's recursion)."""
+# Appended to the detail of a quarantined reading whose payload had to be altered to be stored.
+STORABLE_NOTE = (
+    " (payload altered to be storable: NUL and lone surrogates written as \\uXXXX text,"
+    " non-finite numbers as strings, nesting cut)"
+)
+
+
+def _jsonable(payload, depth: int = 0) -> tuple[object, bool]:
+    """The payload as PostgreSQL's jsonb can store it, and whether it had to be altered.
+
+    jsonb refuses NUL (\\u0000) and lone surrogates in text, keys included, and JSON has no NaN or
+    Infinity: those become escaped text (a reader still sees what was sent). Nesting deeper than
+    any reading is cut (it would overflow the JSON encoder's recursion).
+    """
     if depth > 16:
-        return "<nested too deep>"
+        return "<nested too deep>", True
     if isinstance(payload, float) and not math.isfinite(payload):
-        return str(payload)
+        return str(payload), True
+    if isinstance(payload, str):
+        return _storable_text(payload)
     if isinstance(payload, dict):
-        return {str(key): _jsonable(value, depth + 1) for key, value in payload.items()}
+        pairs = [
+            (_storable_text(str(key)), _jsonable(value, depth + 1))
+            for key, value in payload.items()
+        ]
+        stored = {key: value for (key, _), (value, _) in pairs}
+        return stored, any(a or b for (_, a), (_, b) in pairs)
     if isinstance(payload, list):
-        return [_jsonable(value, depth + 1) for value in payload]
-    return payload
+        items = [_jsonable(value, depth + 1) for value in payload]
+        return [value for value, _ in items], any(altered for _, altered in items)
+    return payload, False
+
+
+def _storable_text(text: str) -> tuple[str, bool]:
+    if "\x00" not in text and not _has_lone_surrogate(text):
+        return text, False
+    escaped = text.encode("utf-8", "backslashreplace").decode("utf-8")  # \ud800 as text
+    return escaped.replace("\x00", "\\u0000"), True
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -554,19 +596,17 @@ def alert_acknowledge(*, alert: Alert) -> Alert:
     return Alert.objects.using("monitoring").get(id=alert.id)
 
 
-def readings_delete_old(*, now: dt.datetime | None = None) -> int:
-    """Delete raw readings older than the retention, in chunks; hourly totals are kept."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS)
-    chunk = settings.MONITORING_RETENTION_CHUNK
-    deleted = 0
-    while True:
-        # Short transactions: a chunk at a time, so ingestion is not blocked for long.
-        with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM monitoring_reading WHERE id IN (SELECT id FROM monitoring_reading"
-                " WHERE timestamp < %s LIMIT %s)",
-                [cutoff, chunk],
-            )
-            deleted += cursor.rowcount
-            if cursor.rowcount < chunk:
-                return deleted
+def readings_delete_old(*, now: dt.datetime | None = None) -> RetentionResult:
+    """Drop the raw readings older than the retention, whole monthly partitions at a time, and
+    make the coming months' partitions; hourly totals and alerts are kept.
+
+    A month is dropped once all of it is older than the retention, so raw readings are kept
+    between MONITORING_RAW_RETENTION_DAYS and that plus a month.
+    """
+    now = now or timezone.now()
+    reading_partitions_ensure(
+        start=now,
+        end=now + dt.timedelta(days=31 * settings.MONITORING_READING_PARTITIONS_AHEAD + 1),
+    )
+    cutoff = now - dt.timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS)
+    return reading_partitions_drop_expired(cutoff=cutoff)

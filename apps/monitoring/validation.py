@@ -106,7 +106,8 @@ def _parse_value(raw) -> int | float | str:
         value = repr(number)  # "1_000" or " 7 " are fine for Python, not for PostgreSQL
     else:
         raise InvalidReading(QuarantineReason.MALFORMED, "measurement_value must be a number")
-    if not math.isfinite(number):
+    # An int of any size compares exactly below; math.isfinite would overflow converting it.
+    if isinstance(number, float) and not math.isfinite(number):
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is not finite")
     if number < 0:
         raise InvalidReading(QuarantineReason.INVALID_VALUE, "measurement_value is negative")

@@ -1,5 +1,8 @@
 """Server-rendered pages. They carry no data themselves: their JavaScript reads the REST API."""
 
+import datetime as dt
+import re
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -11,11 +14,14 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.monitoring import selectors as monitoring_selectors
 from apps.users import services as user_services
 from apps.users.api.throttles import RegistrationThrottle
 
 from .forms import RegistrationForm, SignInForm
 from .services import browser_access_token
+
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _landing_for(user) -> str:
@@ -25,6 +31,22 @@ def _landing_for(user) -> str:
 
 def _messages_by_field(error: ValidationError) -> dict[str, list[str]]:
     return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
+def _account_errors_of_valid_fields(form: RegistrationForm) -> dict[str, list[str]]:
+    data = form.cleaned_data
+    errors = user_services.user_registration_errors(
+        username=data.get("username", ""),
+        password=data.get("password1", ""),
+        name=data.get("name", ""),
+        email=data.get("email", ""),
+    )
+    field_for = {"password": "password1"}
+    return {
+        field: messages
+        for field, messages in errors.items()
+        if field_for.get(field, field) in data and field_for.get(field, field) not in form.errors
+    }
 
 
 class HomeView(View):
@@ -78,6 +100,10 @@ class RegisterView(View):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.name}. Your account is ready.")
                 return redirect("dashboard")
+        else:
+            # Every field error at once: the account's rules too (a taken username, a weak
+            # password), for the fields the form itself accepted.
+            form.add_service_errors(_account_errors_of_valid_fields(form))
         return render(request, self.template_name, {"form": form}, status=400)
 
 
@@ -95,7 +121,30 @@ class DashboardView(ClientPageView):
 
 
 class DevicePageView(ClientPageView):
+    """The day, week or month of `?date=` (YYYY-MM-DD); a date that is not a day the API can
+    answer is named in a notice, and today is shown instead."""
+
     template_name = "web/device.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        earliest, latest = monitoring_selectors.EARLIEST_DAY, monitoring_selectors.LATEST_DAY
+        context |= {"date": "", "date_error": "", "earliest": earliest, "latest": latest}
+        raw = self.request.GET.get("date")
+        if raw is None:
+            return context
+        try:
+            day = dt.date.fromisoformat(raw) if ISO_DAY.fullmatch(raw) else None
+        except ValueError:
+            day = None
+        if day is not None and earliest <= day <= latest:
+            context["date"] = day.isoformat()
+        else:
+            context["date_error"] = (
+                f"The date in the address, “{raw}”, is not a day from {earliest} to {latest}"
+                " (YYYY-MM-DD). Showing today instead."
+            )
+        return context
 
 
 class AlertsPageView(ClientPageView):

@@ -6,20 +6,19 @@ the hour to or below its limit); this consumer only forwards them, as frames of 
 `alert.withdrawn`, so it needs no database at all.
 """
 
-from collections import deque
+from collections import OrderedDict
 
 from ems.groups import ADMINS_GROUP, user_group
 
 from .consumers import AuthenticatedJsonConsumer
 
-# An administrator who also owns the device is in both groups: remember recent changes to
-# forward each once.
+# How many alerts' last change a socket remembers (see _forward).
 _REMEMBERED_ALERTS = 256
 
 
 class NotificationsConsumer(AuthenticatedJsonConsumer):
     async def groups_for_user(self) -> list[str]:
-        self.recent_alert_changes = deque(maxlen=_REMEMBERED_ALERTS)
+        self.last_changes: OrderedDict[object, tuple] = OrderedDict()
         groups = [user_group(self.user.id)]
         if self.user.is_admin:
             groups.append(ADMINS_GROUP)
@@ -35,13 +34,17 @@ class NotificationsConsumer(AuthenticatedJsonConsumer):
         alert = event.get("alert")
         if not isinstance(alert, dict):
             return
-        # The same change of the same alert, once (an alert may be raised, withdrawn and
-        # reopened: each change is news).
-        change = (frame_type, alert.get("id"), alert.get("state"), alert.get("withdrawn_at"))
-        if alert.get("id") is not None:
-            if change in self.recent_alert_changes:
+        # An administrator who owns the device gets each change twice in a row (both groups):
+        # forward it once. A change that differs from the last one of that alert (raised,
+        # withdrawn, raised again) is news.
+        alert_id = alert.get("id")
+        change = (frame_type, alert.get("state"), alert.get("withdrawn_at"))
+        if alert_id is not None:
+            if self.last_changes.get(alert_id) == change:
                 return
-            self.recent_alert_changes.append(change)
-        await self.send_json(
-            {**{k: v for k, v in alert.items() if k != "type"}, "type": frame_type}
-        )
+            self.last_changes[alert_id] = change
+            self.last_changes.move_to_end(alert_id)
+            while len(self.last_changes) > _REMEMBERED_ALERTS:
+                self.last_changes.popitem(last=False)
+        fields = {key: value for key, value in alert.items() if key != "type"}
+        await self.send_json({**fields, "type": frame_type})

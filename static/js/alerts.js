@@ -1,4 +1,5 @@
-// Alerts: unacknowledged first (or all), acknowledge one by one, new ones added live. The client's
+// Alerts: unacknowledged first (or all), acknowledge one by one, new ones added live, withdrawn
+// ones marked as such (late readings brought the hour within its limit). The client's
 // page (/alerts/) and the administrators' overview (/staff/alerts/, `data-staff`: the API answers
 // every client's alerts, and meters link to the admin). Data: GET /api/alerts/?acknowledged=false,
 // POST /api/alerts/{id}/acknowledge/.
@@ -38,7 +39,7 @@ async function acknowledge(alert, row, button) {
     changeAlertCount(-1);
     toast("Alert acknowledged.", { kind: "success", timeout: 3000 });
     if (onlyOpen()) row.remove();
-    else row.replaceWith(item(updated || { ...alert, acknowledged_at: new Date().toISOString() }));
+    else row.replaceWith(item(updated || { ...alert, state: "acknowledged", acknowledged_at: new Date().toISOString() }));
     if (!list.children.length) showEmpty();
   } catch (error) {
     button.disabled = false;
@@ -46,18 +47,28 @@ async function acknowledge(alert, row, button) {
   }
 }
 
+const ROW_CLASS = { open: "alert-item alert-item--open", acknowledged: "alert-item", withdrawn: "alert-item alert-item--withdrawn" };
+
+function action(alert, row) {
+  if (alert.state === "withdrawn") {
+    return h("span", { class: "muted small", text: `Withdrawn ${dateTimeLabel(alert.withdrawn_at)}: later readings brought the hour within its limit` });
+  }
+  if (alert.state === "acknowledged") {
+    return h("span", { class: "muted small", text: `Acknowledged ${dateTimeLabel(alert.acknowledged_at)}` });
+  }
+  const button = h("button", { type: "button", class: "button button--primary", text: "Acknowledge" });
+  button.addEventListener("click", () => acknowledge(alert, row, button));
+  return button;
+}
+
 function item(alert) {
-  const row = h("li", { class: alert.acknowledged_at ? "alert-item" : "alert-item alert-item--open", "data-alert-id": alert.id });
-  const action = alert.acknowledged_at
-    ? h("span", { class: "muted small", text: `Acknowledged ${dateTimeLabel(alert.acknowledged_at)}` })
-    : h("button", { type: "button", class: "button button--primary" , text: "Acknowledge" });
-  if (!alert.acknowledged_at) action.addEventListener("click", () => acknowledge(alert, row, action));
+  const row = h("li", { class: ROW_CLASS[alert.state] || ROW_CLASS.open, "data-alert-id": alert.id });
   row.append(
     h("div", { class: "alert-item__main" },
       deviceLink(alert.device),
       h("p", { text: `${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, maximum ${kwh(alert.max_hourly_kwh)}.` }),
       h("p", { class: "muted small", text: `Raised ${dateTimeLabel(alert.created_at)}` })),
-    action);
+    action(alert, row));
   return row;
 }
 
@@ -100,9 +111,20 @@ async function loadNames() {
 
 filter.addEventListener("change", () => loadPage(true));
 more.addEventListener("click", () => loadPage(false));
+const rowOf = (alert) => list.querySelector(`[data-alert-id="${alert.id}"]`);
+
 document.addEventListener("ems:alert", (event) => {
   list.querySelector(".empty")?.remove();
+  // A withdrawn alert raised again keeps its id: its row is replaced, not repeated.
+  rowOf(event.detail)?.remove();
   list.prepend(item(event.detail));
+});
+document.addEventListener("ems:alert-withdrawn", (event) => {
+  const row = rowOf(event.detail);
+  if (!row) return;
+  if (onlyOpen()) row.remove();
+  else row.replaceWith(item(event.detail));
+  if (!list.children.length) showEmpty();
 });
 document.addEventListener("ems:reconnected", () => loadPage(true));
 

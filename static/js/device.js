@@ -175,7 +175,8 @@ async function loadDevice() {
 }
 
 const params = new URLSearchParams(location.search);
-dateInput.value = /^\d{4}-\d{2}-\d{2}$/.test(params.get("date") || "") ? params.get("date") : localDate();
+// The page checked ?date= (a notice names a date it cannot show): data-date is a valid day or empty.
+dateInput.value = root.dataset.date || localDate();
 if (["day", "week", "month"].includes(params.get("view"))) form.elements.view.value = params.get("view");
 
 form.addEventListener("change", draw);

@@ -1,7 +1,9 @@
 // Live alerts over the WebSocket /ws/notifications/ (static/js/socket.js: token in the
 // subprotocol header, back-off, fresh token after a refusal): a toast and the nav counter go up
 // for each frame {"type": "alert", ...alert fields}; pages listen for the "ems:alert" event to add
-// it to what they show. Delivery is best effort: after a reconnection the alerts raised since the
+// it to what they show. A frame {"type": "alert.withdrawn", ...} says late readings brought the
+// hour within its limit: a short notice, the counter read again, and "ems:alert-withdrawn" for
+// the pages (an alert withdrawn and raised again comes as a new "alert" frame). Delivery is best effort: after a reconnection the alerts raised since the
 // last one seen are read over REST (GET /api/alerts/?since=<id>) and handled like live frames,
 // the counter is read again, and "ems:reconnected" tells pages to refresh.
 
@@ -41,7 +43,7 @@ export async function refreshAlertCount() {
 
 function announce(alert, { counted = true } = {}) {
   // The same alert may come live and again in a catch-up page: handle it once.
-  if (seen.has(alert.id)) return;
+  if (seen.has(alert.id) || alert.state === "withdrawn") return;
   seen.add(alert.id);
   lastAlertId = Math.max(lastAlertId, alert.id);
   if (counted) changeAlertCount(1);
@@ -53,6 +55,19 @@ function announce(alert, { counted = true } = {}) {
     timeout: 0,
   });
   document.dispatchEvent(new CustomEvent("ems:alert", { detail: alert }));
+}
+
+function withdraw(alert) {
+  // If the hour goes over again, the same alert is raised again: announce it then.
+  seen.delete(alert.id);
+  refreshAlertCount();
+  toast(`Later readings show ${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, within the maximum of ${kwh(alert.max_hourly_kwh)}.`, {
+    kind: "info",
+    title: "Alert withdrawn:",
+    href: isClient ? `/devices/${alert.device}/` : "",
+    timeout: 8000,
+  });
+  document.dispatchEvent(new CustomEvent("ems:alert-withdrawn", { detail: alert }));
 }
 
 async function latestAlertId() {
@@ -86,6 +101,7 @@ if (isClient || "liveAlerts" in document.body.dataset) {
       name: "notifications",
       onFrame: (frame) => {
         if (frame.type === "alert") announce(frame);
+        else if (frame.type === "alert.withdrawn") withdraw(frame);
       },
       onOpen: ({ reconnected }) => {
         if (reconnected) catchUp();

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from apps.monitoring.models import Reading
 from apps.monitoring.projection import device_projection_apply
-from apps.monitoring.services import readings_publish
+from apps.monitoring.services import readings_enqueue
 from ems.celery import app
 from ems.events import READINGS_QUEUE
 from tests.workers import wait_until
@@ -167,7 +167,7 @@ def test_it_gives_each_prefork_child_a_pool_of_its_own_and_one_connection(tmp_pa
             # One reading per batch, so the children take turns and each opens its pool.
             for index in range(batches):
                 timestamp = start + dt.timedelta(minutes=10 * index)
-                readings_publish(
+                readings_enqueue(
                     readings=[
                         {
                             "device_id": str(device),
@@ -177,8 +177,9 @@ def test_it_gives_each_prefork_child_a_pool_of_its_own_and_one_connection(tmp_pa
                     ]
                 )
             stored = wait_until(
-                lambda: Reading.objects.using("monitoring").filter(device_id=device).count()
-                == batches,
+                lambda: (
+                    Reading.objects.using("monitoring").filter(device_id=device).count() == batches
+                ),
                 timeout=60,
                 step=0.2,
             )

@@ -93,6 +93,33 @@ def test_a_bad_since_is_a_400(api_a, alerts):
     assert api_a.get(URL, {"since": "last tuesday"}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "since",
+    [
+        "²",
+        "١٢",
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59-23:59",
+    ],
+)
+def test_an_odd_since_is_a_400_that_names_it(api_a, alerts, since):
+    response = api_a.get(URL, {"since": since})
+    assert response.status_code == 400
+    assert response.json()["errors"].keys() == {"since"}
+
+
+def test_since_a_time_with_an_offset_postgresql_refuses_is_read_in_utc(api_a, alerts):
+    # Python accepts offsets up to ±23:59, PostgreSQL only to ±15:59.
+    before = alerts["a1"].created_at - dt.timedelta(seconds=1)
+    far_east = before.astimezone(dt.timezone(dt.timedelta(hours=23, minutes=59)))
+    response = api_a.get(URL, {"since": far_east.isoformat()})
+    assert ids(response) == {alerts["a1"].id, alerts["a2"].id}
+
+
+def test_since_an_id_larger_than_any_is_an_empty_page(api_a, alerts):
+    assert ids(api_a.get(URL, {"since": "9" * 30})) == set()
+
+
 def test_the_owner_acknowledges_once_and_again_changes_nothing(api_a, alerts):
     first = api_a.post(f"{URL}{alerts['a1'].id}/acknowledge/")
     second = api_a.post(f"{URL}{alerts['a1'].id}/acknowledge/")

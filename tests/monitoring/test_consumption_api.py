@@ -138,6 +138,60 @@ def test_bad_parameters_are_a_400(api_a, device_of_a, query):
     assert api_a.get(url(device_of_a), query).status_code == 400
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"date": "9999-12-31"}, {"date"}),
+        ({"date": "0001-01-01"}, {"date"}),
+        ({"date": "1969-12-31"}, {"date"}),
+        ({"date": "3000-01-01"}, {"date"}),
+        *[
+            ({"from": first, "to": last, "bucket": bucket}, field)
+            for bucket in ["hour", "day", "month"]
+            for first, last, field in [
+                ("0001-01-01", "0001-01-01", {"from", "to"}),
+                ("9999-12-30", "9999-12-31", {"from", "to"}),
+                ("0001-01-01", "2026-01-01", {"from"}),
+                ("2026-01-01", "9999-12-31", {"to"}),
+            ]
+        ],
+    ],
+)
+def test_a_day_outside_the_supported_years_is_a_400_that_names_the_field(
+    api_a, device_of_a, query, field, fmt
+):
+    response = api_a.get(url(device_of_a), query | {"format": fmt})
+    assert response.status_code == 400
+    assert response.json()["errors"].keys() == field
+    assert "from 1970-01-01 to 2999-12-31" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("day", ["1970-01-01", "2999-12-31"])
+def test_the_first_and_last_supported_days_are_answered(api_a, device_of_a, day):
+    for zone in ["Pacific/Kiritimati", "Etc/GMT+12"]:  # the zones furthest east and west
+        response = api_a.get(url(device_of_a), {"date": day, "tz": zone})
+        assert response.status_code == 200
+    response = api_a.get(url(device_of_a), {"from": day, "to": day, "bucket": "month"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["America", "Etc", "America/", "Europe/../Etc/UTC", "__pycache__", "zone.tab", "Mars/Base"],
+)
+def test_a_name_that_is_not_a_time_zone_is_a_400_on_tz(api_a, device_of_a, zone):
+    response = api_a.get(url(device_of_a), {"date": "2026-01-15", "tz": zone})
+    assert response.status_code == 400
+    assert response.json()["errors"].keys() == {"tz"}
+
+
+def test_a_bad_from_is_reported_as_from(api_a, device_of_a):
+    response = api_a.get(url(device_of_a), {"from": "soon", "to": "2026-01-15"})
+    assert response.status_code == 400
+    assert response.json()["errors"].keys() == {"from"}
+
+
 def test_csv_is_a_download_with_a_sensible_filename(api_a, device_of_a):
     store_hours(device_of_a, {dt.datetime(2026, 1, 15, 10, tzinfo=UTC): "1.5"})
     response = api_a.get(url(device_of_a), {"date": "2026-01-15", "format": "csv"})

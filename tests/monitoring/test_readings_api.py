@@ -6,6 +6,7 @@ broker does; a database that is down answers 503 (tests/deploy/test_database_out
 
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from rest_framework.test import APIClient
@@ -155,3 +156,64 @@ def test_a_large_request_is_kept_in_batches_of_at_most_a_thousand(day, api_admin
     assert api_admin.post(URL, batch, format="json").status_code == 202
     sizes = [len(b.readings) for b in InboxBatch.objects.using("monitoring").order_by("id")]
     assert sizes == [1000, 1000, 500]
+
+
+def post_raw(api, readings: list):
+    """The body as a client's JSON encoder writes it: \\u escapes for NUL and lone surrogates."""
+    return api.post(URL, json.dumps(readings, ensure_ascii=True), content_type="application/json")
+
+
+def test_a_400_digit_value_is_quarantined_and_the_other_readings_are_accepted(
+    day, api_admin, inbox
+):
+    device = make_device()
+    good = reading(device, day, 1)
+    response = post_raw(api_admin, [reading(device, day, int("9" * 400)), good])
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1, "rejected": 1, "reasons": {"invalid_value": 1}}
+    assert inbox() == [good]
+    kept = QuarantinedReading.objects.using("monitoring").get()
+    assert kept.payload["measurement_value"] == int("9" * 400)
+    assert kept.detail == "measurement_value is too large"
+
+
+@pytest.mark.parametrize("text", ["\u0000", "a\u0000b", "\ud800", "\udfff!"])
+@pytest.mark.parametrize("field", ["device_id", "timestamp", "measurement_value", "extra"])
+def test_nul_or_a_lone_surrogate_in_any_field_is_quarantined_storably_and_the_rest_accepted(
+    day, api_admin, inbox, field, text
+):
+    device = make_device()
+    good = reading(device, day, 1)
+    bad = reading(device, day, 2) | {field: text}
+    if field == "extra":
+        bad = reading(uuid.uuid4(), day, 2) | {text: text}  # rejected for its device
+    response = post_raw(api_admin, [bad, good])
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1
+    assert response.json()["rejected"] == 1
+    assert inbox() == [good]
+    kept = QuarantinedReading.objects.using("monitoring").get()
+    escaped = text.encode("utf-8", "backslashreplace").decode().replace("\u0000", "\\u0000")
+    assert escaped in kept.payload.values()
+    assert "altered to be storable" in kept.detail
+
+
+def test_a_valid_reading_is_passed_on_without_its_other_keys(day, api_admin, inbox):
+    device = make_device()
+    good = reading(device, day, 1)
+    response = post_raw(api_admin, [good | {"note": "\u0000", "\ud800": 1}])
+    assert response.json() == {"accepted": 1, "rejected": 0, "reasons": {}}
+    assert inbox() == [good]
+
+
+@pytest.mark.parametrize("element", [None, [None], {"a": {"b": [None, {}]}}, 7, "x"])
+def test_null_or_any_non_object_in_the_list_is_quarantined_and_the_rest_accepted(
+    day, api_admin, inbox, element
+):
+    device = make_device()
+    good = reading(device, day, 1)
+    response = post_raw(api_admin, [element, good])
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1, "rejected": 1, "reasons": {"malformed": 1}}
+    assert inbox() == [good]
+    assert QuarantinedReading.objects.using("monitoring").get().payload == element

@@ -52,3 +52,30 @@ async def test_an_admin_who_owns_the_device_gets_the_alert_once(admin, token_adm
         await _publish_as_the_worker(owner_id=admin.id, alert=_alert(alert_id=7))
         assert (await receive(socket))["id"] == 7
         assert await nothing_more(socket)
+
+
+@async_test
+async def test_a_withdrawal_and_a_reopening_reach_the_owner_each_once(
+    client_a, admin, token_a, token_b, token_admin
+):
+    layer = get_channel_layer()
+    raised = {**_alert(alert_id=52), "state": "open", "withdrawn_at": None}
+    withdrawn = {**raised, "state": "withdrawn", "withdrawn_at": "2026-11-27T11:20:00Z"}
+    async with (
+        open_socket("/ws/notifications/", token_a) as socket_a,
+        open_socket("/ws/notifications/", token_b) as socket_b,
+        open_socket("/ws/notifications/", token_admin) as socket_admin,
+    ):
+        for kind, alert in (
+            ("alert.created", raised),
+            ("alert.withdrawn", withdrawn),
+            ("alert.created", raised),
+        ):
+            for group in (user_group(client_a.id), ADMINS_GROUP):
+                await layer.group_send(group, {"type": kind, "alert": alert})
+        for socket in (socket_a, socket_admin):
+            frames = [await receive(socket) for _ in range(3)]
+            assert [frame["type"] for frame in frames] == ["alert", "alert.withdrawn", "alert"]
+            assert frames[1] == {**withdrawn, "type": "alert.withdrawn"}
+            assert await nothing_more(socket)
+        assert await nothing_more(socket_b)

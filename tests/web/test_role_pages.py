@@ -70,3 +70,22 @@ def test_an_unknown_api_address_stays_a_json_404(client_browser):
     response = client_browser.get("/api/no-such-endpoint/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["2026-13-45", "yesterday", "\u0662\u0660\u0662\u0666-01-15", "9999-12-31", "0001-01-01"],
+)
+def test_a_date_in_the_device_address_that_is_not_a_day_is_named_in_a_notice(client_browser, date):
+    response = client_browser.get(f"/devices/{uuid.uuid4()}/", {"date": date})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"The date in the address, “{date}”, is not a day from 1970-01-01 to 2999-12-31" in html
+    assert 'data-date=""' in html
+
+
+def test_a_day_in_the_device_address_is_the_one_shown_without_a_notice(client_browser):
+    html = client_browser.get(f"/devices/{uuid.uuid4()}/", {"date": "2026-01-15"}).content.decode()
+    assert 'data-date="2026-01-15"' in html
+    assert "data-date-error" not in html
+    assert 'min="1970-01-01" max="2999-12-31"' in html

@@ -2,10 +2,11 @@
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import uuid
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -104,11 +105,29 @@ MAX_BUCKETS = {"hour": 31 * 24 + 1, "day": 366, "month": 120}
 MAX_RANGE_TEXT = {"hour": "31 days", "day": "366 days", "month": "120 months"}
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    # The zone database's own list: ZoneInfo() also opens what is not a zone ("America" is a
+    # directory, a 500) and would accept any file name under the zone path.
+    return frozenset(available_timezones())
+
+
 def _timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise exceptions.ValidationError({"tz": [f"Unknown time zone {name!r}."]}) from error
+    if name not in _zone_names():
+        raise exceptions.ValidationError({"tz": [f"Unknown time zone {name!r}."]})
+    return ZoneInfo(name)
+
+
+class DayField(serializers.DateField):
+    """A local day a consumption query may name (selectors.EARLIEST_DAY to LATEST_DAY)."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not selectors.EARLIEST_DAY <= day <= selectors.LATEST_DAY:
+            raise serializers.ValidationError(
+                f"Give a day from {selectors.EARLIEST_DAY} to {selectors.LATEST_DAY}."
+            )
+        return day
 
 
 def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
@@ -131,10 +150,10 @@ class ConsumptionApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class FilterSerializer(serializers.Serializer):
-        date = serializers.DateField(required=False)
-        # `from` is a Python keyword: the field is renamed in validate().
-        from_ = serializers.DateField(required=False)
-        to = serializers.DateField(required=False)
+        date = DayField(required=False)
+        # `from` is a Python keyword: the field is renamed here and back in its errors.
+        from_ = DayField(required=False)
+        to = DayField(required=False)
         bucket = serializers.ChoiceField(choices=list(MAX_BUCKETS), required=False)
         tz = serializers.CharField(required=False, max_length=64)
 
@@ -142,7 +161,12 @@ class ConsumptionApi(APIView):
             data = data.copy()
             if "from" in data:
                 data["from_"] = data["from"]
-            return super().to_internal_value(data)
+            try:
+                return super().to_internal_value(data)
+            except serializers.ValidationError as error:
+                if isinstance(error.detail, dict) and "from_" in error.detail:
+                    error.detail["from"] = error.detail.pop("from_")
+                raise
 
         def validate(self, attrs):
             if "date" in attrs:
@@ -306,7 +330,8 @@ class AlertOutputSerializer(serializers.Serializer):
 
 
 def _since(value: str) -> dict:
-    if value.isdigit():
+    # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+    if value.isascii() and value.isdigit():
         return {"since_id": int(value)}
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+"))
@@ -316,6 +341,13 @@ def _since(value: str) -> dict:
         ) from error
     if moment.tzinfo is None:
         raise exceptions.ValidationError({"since": ["The time needs a UTC offset."]})
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (up to ±23:59).
+        moment = moment.astimezone(dt.UTC)
+    except OverflowError as error:
+        raise exceptions.ValidationError(
+            {"since": ["The time is outside the years 1 to 9999 once in UTC."]}
+        ) from error
     return {"since_time": moment}
 
 

@@ -74,3 +74,14 @@ def test_the_chosen_period_and_date_are_kept_in_the_address(signed_in_page, live
     expect(signed_in_page).to_have_url(
         f"{live_server.url}/devices/{device}/?view=week&date=2026-11-20"
     )
+
+
+def test_a_date_in_the_address_the_page_cannot_show_is_named_and_today_is_shown(
+    signed_in_page, live_server
+):
+    signed_in_page.goto(f"{live_server.url}/devices/{uuid.uuid4()}/?view=day&date=9999-12-31")
+    expect(signed_in_page.get_by_role("alert").first).to_contain_text(
+        "The date in the address, “9999-12-31”, is not a day from 1970-01-01 to 2999-12-31"
+    )
+    expect(signed_in_page.get_by_label("Date")).not_to_have_value("9999-12-31")
+    expect(signed_in_page.get_by_label("Date")).not_to_have_value("")
