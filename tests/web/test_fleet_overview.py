@@ -47,8 +47,10 @@ def fleet_of_four(client_a, client_b):
     )
     device_projection_apply(event=device_event(device=unassigned, visible_owner_id=None))
     hour = _this_hour()
-    ingest(over, hour, 100.0, 105.0)  # 5 kWh in this hour, the limit is 1
-    ingest(ok, hour, 1.0, 1.1)
+    # Two readings a minute apart, the last one within a minute of now, in this hour.
+    recent = max(0, (timezone.now() - hour).seconds // 60 - 1)
+    ingest(over, hour, 100.0, 105.0, first_minute=recent)  # 5 kWh this hour, the limit is 1
+    ingest(ok, hour, 1.0, 1.1, first_minute=recent)
     ingest(silent, hour - dt.timedelta(hours=3), 7.0, 7.5)  # nothing for three hours
     return {"over": over, "ok": ok, "silent": silent, "unassigned": unassigned}
 

@@ -58,7 +58,8 @@ def _with_account_errors(data: serializers.Serializer) -> dict:
             continue
         try:
             values[name] = field.run_validation(data.initial_data.get(name, serializers.empty))
-        except ApiValidationError:
+        except (ApiValidationError, serializers.SkipField):
+            # SkipField: an optional field left out (the time zone).
             continue
     account = services.user_registration_errors(
         username=values.get("username", ""),
