@@ -24,6 +24,8 @@ STATUSES = ("over", "warning", "silent", "unassigned", "ok")
 SEVERITY = {status: rank for rank, status in enumerate(STATUSES)}
 # Sort keys a request may name.
 SORTS = ("status", "meter", "owner", "last_reading", "today", "hour")
+# How far back the last reading is first looked for (see _SNAPSHOT).
+RECENT = dt.timedelta(hours=2)
 # A projection of the running hour is trusted only after this much of it.
 WARNING_AFTER = dt.timedelta(minutes=10)
 
@@ -52,9 +54,14 @@ _SNAPSHOT = """
 SELECT d.id, d.description, d.owner_id, d.max_hourly_kwh, last.at, energy.today_kwh,
        energy.hour_kwh
   FROM monitoring_device_projection d
+  -- Readings are partitioned by month: look in the recent ones first (pruned to one or two
+  -- partitions), and through all of them only for a meter with nothing recent.
   LEFT JOIN LATERAL (
-        SELECT r.timestamp AS at FROM monitoring_reading r
-         WHERE r.device_id = d.id ORDER BY r.timestamp DESC LIMIT 1) last ON true
+        SELECT COALESCE(
+            (SELECT max(r.timestamp) FROM monitoring_reading r
+              WHERE r.device_id = d.id AND r.timestamp >= %(recent_from)s),
+            (SELECT max(r.timestamp) FROM monitoring_reading r WHERE r.device_id = d.id)
+        ) AS at) last ON true
   -- One index range per meter (hourly_device_hour) for today's and this hour's energy; the
   -- current UTC hour can start before a local day that begins at half past.
   LEFT JOIN LATERAL (
@@ -77,7 +84,12 @@ def snapshot_cache_clear() -> None:
 
 
 def _read_snapshot(day_start, day_end, hour_start) -> list[tuple]:
-    parameters = {"day_start": day_start, "day_end": day_end, "hour_start": hour_start}
+    parameters = {
+        "day_start": day_start,
+        "day_end": day_end,
+        "hour_start": hour_start,
+        "recent_from": hour_start - RECENT,
+    }
     with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
         # The planner's cost for 10,000 lateral lookups starts PostgreSQL's JIT compiler, which
         # took longer than the query itself (measured: docs/benchmarks.md).
