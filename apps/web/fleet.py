@@ -138,5 +138,4 @@ class FleetView(StaffPageView):
         for column in context["columns"]:
             if column["key"] != sort:
                 column["sorted"] = ""
-        template = "staff/_fleet_rows.html" if query.get("fragment") == "rows" else None
-        return render(request, template or self.template_name, context)
+        return render(request, self.template_name, context)

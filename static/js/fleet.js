@@ -1,6 +1,6 @@
 // The fleet overview (/staff/fleet/): the server renders and sorts the rows; this module sizes
 // the hour bars and reads the current page's rows again when an alert arrives (live, through
-// notifications.js) and every half minute, so ages, kWh and statuses stay current.
+// notifications.js) and every half minute, so ages, kWh, statuses and counts stay current.
 
 import "./notifications.js";
 
@@ -14,16 +14,19 @@ function sizeBars(root) {
   }
 }
 
+// The parts of the page that change: the rows, the status counts and the line with the total.
+const PARTS = ["[data-fleet-rows]", "[data-fleet-filters]", "[data-fleet-total]"];
+
 async function refresh() {
-  const url = new URL(window.location.href);
-  url.searchParams.set("fragment", "rows");
   try {
-    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
     if (!response.ok) return;
-    const html = await response.text();
     // Parsed as an inert document (no script runs) and moved over: the server escaped the text.
-    const parsed = new DOMParser().parseFromString(`<table><tbody>${html}</tbody></table>`, "text/html");
-    rows.replaceChildren(...parsed.querySelector("tbody").children);
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const selector of PARTS) {
+      const incoming = fresh.querySelector(selector);
+      if (incoming) document.querySelector(selector)?.replaceChildren(...incoming.childNodes);
+    }
     sizeBars(rows);
     document.body.dataset.fleetRefreshed = String(Date.now());
   } catch (error) {

@@ -127,12 +127,6 @@ def test_clients_are_sent_home(client_a):
     assert browser.get("/staff/fleet/")["Location"] == "/dashboard/"
 
 
-def test_the_rows_fragment_is_the_table_body_alone(staff, fleet_of_four):
-    fragment = staff.get("/staff/fleet/?fragment=rows").content.decode()
-    assert fragment.lstrip().startswith("<tr")
-    assert "<html" not in fragment
-
-
 def test_a_running_hour_heading_over_is_a_warning(client_a):
     meter = assigned_meter_in_transaction(client_a, max_hourly_kwh="10.000")
     now = _this_hour() + dt.timedelta(minutes=30)

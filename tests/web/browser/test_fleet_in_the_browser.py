@@ -2,6 +2,7 @@
 the row opens the client's view of the meter, read-only and marked as a support view."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -37,6 +38,15 @@ def test_the_fleet_marks_a_meter_over_live_and_opens_the_clients_view(
     in_a_thread(lambda: ingest(meter, hour, 10.5, 13.5, first_minute=recent))
     expect(row.locator("[data-status]")).to_have_attribute("data-status", "over")
     expect(row).to_contain_text("Over the limit")
+    # The rows are then read again from the server: the hour's figures and the reading's age.
+    expect(page.locator("body")).to_have_attribute(
+        "data-fleet-refreshed", re.compile(r"\d+"), timeout=15_000
+    )
+    row = page.locator(f"tr[data-device-id='{meter.id}']")
+    expect(row).to_contain_text("3.00 / 2.00 kWh")
+    expect(row.locator("[data-status]")).to_have_attribute("data-status", "over")
+    expect(page.locator("[data-status-count='over']")).to_have_text("1")
+    expect(page.locator("[data-status-count='silent']")).to_have_text("0")
     screenshot(page, "fleet")
 
     row.get_by_role("link", name="client's view").click()
