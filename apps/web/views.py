@@ -166,10 +166,6 @@ class StaffPageView(LoginRequiredMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class StaffChatView(StaffPageView):
-    template_name = "staff/chat.html"
-
-
 class StaffAlertsView(StaffPageView):
     template_name = "staff/alerts.html"
 
