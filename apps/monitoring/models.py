@@ -22,6 +22,9 @@ class DeviceProjection(models.Model):
     # SHA-256 hex digest of the device's ingestion token; null when it has none.
     ingestion_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     description = models.CharField(max_length=200, blank=True)
+    # The newest reading stored for the meter (its timestamp), kept in the ingest transaction:
+    # the silence check reads this column, not the readings table (apps/monitoring/silence.py).
+    last_reading_at = models.DateTimeField(null=True, blank=True)
     version = models.BigIntegerField()
     deleted = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -87,13 +90,29 @@ class AlertState(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     # Late data brought the hour to or below its limit; it reopens if the hour goes over again.
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # A silent meter sent readings again (kind `silent`).
+    RESOLVED = "resolved", "Resolved"
+    # A warning settled at the end of its hour: the hour did go over, or it did not.
+    REALISED = "realised", "Realised"
+    NOT_REALISED = "not_realised", "Not realised"
+
+
+class AlertKind(models.TextChoices):
+    # The hour's energy is over the meter's maximum (hour_start: that hour).
+    OVER_LIMIT = "over_limit", "Over the limit"
+    # The hour is not over yet, but its projected total is (hour_start: that hour).
+    WARNING = "warning", "Warning"
+    # The meter sent nothing for too long (hour_start: its last reading, when the silence began).
+    SILENT = "silent", "Meter silent"
 
 
 class Alert(models.Model):
-    """A device used more than its maximum hourly energy in one hour; at most one per hour.
+    """Something about a meter that needs a person: at most one per device, kind and time.
 
-    `kwh` follows the hour's total while the alert stands; a recompute that brings the hour to
-    or below the limit withdraws it (docs/monitoring.md, "Alerts").
+    `over_limit`: a device used more than its maximum hourly energy in one hour; `kwh` follows
+    the hour's total while the alert stands; a recompute that brings the hour to or below the
+    limit withdraws it. `warning`: the hour's projected total (`kwh`) is over the limit before
+    the hour ends. `silent`: no reading since `hour_start` (docs/monitoring.md, "Alerts").
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -113,12 +132,26 @@ class Alert(models.Model):
         db_index=True,
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(
+        max_length=16,
+        choices=AlertKind.choices,
+        default=AlertKind.OVER_LIMIT,
+        db_default=AlertKind.OVER_LIMIT,
+    )
+    # What the person who acknowledged it wrote (optional), shown to the client and staff.
+    comment = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # When a silence ended or a warning was settled.
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "monitoring_alert"
         constraints = [
-            models.UniqueConstraint(fields=["device_id", "hour_start"], name="alert_device_hour")
+            models.UniqueConstraint(
+                fields=["device_id", "kind", "hour_start"], name="alert_device_kind_hour"
+            )
         ]
+        # Lists are in time order (newest hour first), paginated over every meter for staff.
+        indexes = [models.Index(fields=["-hour_start", "-id"], name="alert_hour_desc")]
 
     def __str__(self) -> str:
         return f"alert {self.device_id} {self.hour_start.isoformat()} {self.kwh} kWh"

@@ -19,6 +19,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
 
 from .models import Alert, AlertState, DeviceProjection, OwnershipPeriod
@@ -267,15 +268,23 @@ def alert_list(
     state: str | None = None,
     since_id: int | None = None,
     since_time: dt.datetime | None = None,
+    kind: str | None = None,
 ) -> QuerySet[Alert]:
     """Alerts the user may see: all for an administrator; for a client, the alerts of hours that
     lie wholly inside one of their ownership periods (not `owner_id`, who was sent the alert: an
     hour's readings can arrive after the meter changed hands, and the periods can learn of a
     change late).
 
-    Newest first; with `since` (catch-up after a reconnect) oldest first, after the given one.
+    In time order, the newest hour first; with `since` (catch-up after a reconnect) in the order
+    they were raised, after the given one. Each alert carries its meter's `description`.
     """
-    alerts = Alert.objects.using("monitoring").all()
+    alerts = Alert.objects.using("monitoring").annotate(
+        description=Subquery(
+            DeviceProjection.objects.using("monitoring")
+            .filter(id=OuterRef("device_id"))
+            .values("description")[:1]
+        )
+    )
     if not user.is_admin:
         alerts = _alerts_in_periods_of(alerts, user)
     if device_id is not None:
@@ -285,12 +294,14 @@ def alert_list(
         alerts = alerts.filter(state=AlertState.ACKNOWLEDGED if acknowledged else AlertState.OPEN)
     if state is not None:
         alerts = alerts.filter(state=state)
+    if kind is not None:
+        alerts = alerts.filter(kind=kind)
     if since_id is not None:
         alerts = alerts.filter(id__gt=since_id)
     if since_time is not None:
         alerts = alerts.filter(created_at__gt=since_time)
     catching_up = since_id is not None or since_time is not None
-    return alerts.order_by("id" if catching_up else "-id")
+    return alerts.order_by(*(["id"] if catching_up else ["-hour_start", "-id"]))
 
 
 def _alerts_in_periods_of(alerts: QuerySet[Alert], user) -> QuerySet[Alert]:

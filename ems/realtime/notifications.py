@@ -2,8 +2,9 @@
 
 The monitoring worker stores an alert, then sends `{"type": "alert.created", "alert": {...}}`
 to the owner's group and to the administrators' group (`alert.withdrawn` when late data brought
-the hour to or below its limit); this consumer only forwards them, as frames of type `alert` and
-`alert.withdrawn`, so it needs no database at all.
+the hour to or below its limit; `alert.updated` when a silence ended or a warning was settled);
+this consumer only forwards them, as frames of type `alert`,
+`alert.withdrawn` and `alert.updated`, so it needs no database at all.
 """
 
 from collections import OrderedDict
@@ -30,6 +31,10 @@ class NotificationsConsumer(AuthenticatedJsonConsumer):
     async def alert_withdrawn(self, event: dict) -> None:
         await self._forward("alert.withdrawn", event)
 
+    async def alert_updated(self, event: dict) -> None:
+        # A silent meter's alert resolved, a warning settled: the alert's new state.
+        await self._forward("alert.updated", event)
+
     async def _forward(self, frame_type: str, event: dict) -> None:
         alert = event.get("alert")
         if not isinstance(alert, dict):
@@ -38,7 +43,12 @@ class NotificationsConsumer(AuthenticatedJsonConsumer):
         # forward it once. A change that differs from the last one of that alert (raised,
         # withdrawn, raised again) is news.
         alert_id = alert.get("id")
-        change = (frame_type, alert.get("state"), alert.get("withdrawn_at"))
+        change = (
+            frame_type,
+            alert.get("state"),
+            alert.get("withdrawn_at"),
+            alert.get("resolved_at"),
+        )
         if alert_id is not None:
             if self.last_changes.get(alert_id) == change:
                 return

@@ -351,6 +351,20 @@ CELERY_BEAT_SCHEDULE["monitoring-inbox-sweep"] = {
     # A sweep not started within its period is dropped: busy workers are draining already.
     "options": {"queue": "readings", "expires": MONITORING_INBOX_SWEEP_SECONDS},
 }
+# Alerts beyond "over the limit" (docs/monitoring.md, "Silent meters", "Warnings"): a meter that
+# sent nothing for more than MONITORING_SILENCE_INTERVALS nominal intervals is silent; a warning
+# needs at least MONITORING_WARNING_MIN_OBSERVED_SECONDS of the hour observed. Beat runs both
+# checks every MONITORING_ALERT_CHECK_SECONDS.
+MONITORING_SILENCE_INTERVALS = env.int("MONITORING_SILENCE_INTERVALS", default=3)
+MONITORING_WARNING_MIN_OBSERVED_SECONDS = env.int(
+    "MONITORING_WARNING_MIN_OBSERVED_SECONDS", default=900
+)
+MONITORING_ALERT_CHECK_SECONDS = env.float("MONITORING_ALERT_CHECK_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["monitoring-alert-checks"] = {
+    "task": "monitoring.check_alerts",
+    "schedule": MONITORING_ALERT_CHECK_SECONDS,
+    "options": {"queue": "events", "expires": MONITORING_ALERT_CHECK_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["monitoring-raw-retention"] = {
     "task": "monitoring.delete_old_readings",
     "schedule": 3600.0,

@@ -78,14 +78,19 @@ def test_a_new_alert_is_sent_on_commit_to_the_owner_and_the_administrators_only(
         "type": "alert.created",
         "alert": {
             "id": alert.id,
+            "kind": "over_limit",
             "device": str(device),
+            "description": "test meter",
+            "owner": 9001,
             "hour_start": (day + 10 * H).isoformat(),
             "kwh": 3.0,
             "max_hourly_kwh": 1.0,
             "state": "open",
             "created_at": alert.created_at.isoformat(),
             "acknowledged_at": None,
+            "comment": "",
             "withdrawn_at": None,
+            "resolved_at": None,
         },
     }
     assert async_to_sync(_receive)(channel_layer, owner, 2) == expected

@@ -15,6 +15,9 @@ urlpatterns = [
     path("devices/former/", views.FormerDeviceListApi.as_view(), name="device-former-list"),
     path("alerts/", views.AlertListApi.as_view(), name="alert-list"),
     path(
+        "alerts/acknowledge/", views.AlertAcknowledgeAllApi.as_view(), name="alert-acknowledge-all"
+    ),
+    path(
         "alerts/<int:alert_id>/acknowledge/",
         views.AlertAcknowledgeApi.as_view(),
         name="alert-acknowledge",

@@ -24,7 +24,7 @@ from ems.pagination import StandardPagination
 from ems.permissions import is_admin
 
 from .. import selectors, services
-from ..models import AlertState
+from ..models import AlertKind, AlertState
 from .authentication import DevicePrincipal, DeviceTokenAuthentication
 
 
@@ -316,14 +316,27 @@ class AlertOutputSerializer(serializers.Serializer):
     """The alert on the wire; also the `alert` of the channel-layer message."""
 
     id = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=AlertKind.choices,
+        help_text="over_limit: the hour's energy; warning: the hour's projected total (kwh); "
+        "silent: no reading since hour_start",
+    )
     device = serializers.UUIDField()
+    description = serializers.CharField(help_text="The meter's description")
+    owner = serializers.IntegerField(
+        allow_null=True, help_text="The account the alert was sent to (null: staff only)"
+    )
     hour_start = serializers.DateTimeField()
     kwh = serializers.FloatField()
     max_hourly_kwh = serializers.FloatField()
     state = serializers.ChoiceField(choices=AlertState.choices)
     created_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+    comment = serializers.CharField(help_text="Written when it was acknowledged (may be empty)")
     withdrawn_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a silence ended or a warning was settled"
+    )
 
     def to_representation(self, instance):
         return services.alert_payload(instance)
@@ -365,6 +378,7 @@ class AlertListApi(APIView):
             help_text="false: the open alerts; true: the acknowledged ones",
         )
         state = serializers.ChoiceField(choices=AlertState.choices, required=False)
+        kind = serializers.ChoiceField(choices=AlertKind.choices, required=False)
         since = serializers.CharField(required=False, max_length=64)
 
     @extend_schema(parameters=[FilterSerializer], responses={200: AlertOutputSerializer(many=True)})
@@ -378,6 +392,7 @@ class AlertListApi(APIView):
             device_id=query.get("device"),
             acknowledged=query.get("acknowledged"),
             state=query.get("state"),
+            kind=query.get("kind"),
             **since,
         )
         paginator = self.pagination_class()
@@ -385,13 +400,51 @@ class AlertListApi(APIView):
         return paginator.get_paginated_response(AlertOutputSerializer(page, many=True).data)
 
 
+class AcknowledgementSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default="", trim_whitespace=True
+    )
+
+
 class AlertAcknowledgeApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: AlertOutputSerializer})
+    @extend_schema(
+        request=AcknowledgementSerializer,
+        responses={200: AlertOutputSerializer},
+        description="Acknowledge an open alert, with an optional comment (the first one stays).",
+    )
     def post(self, request, alert_id: int):
+        body = AcknowledgementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         alert = selectors.alert_get_visible(alert_id=alert_id, user=request.user)
         if alert is None:
             raise exceptions.NotFound("No such alert.")
-        alert = services.alert_acknowledge(alert=alert)
+        services.alert_acknowledge(alert=alert, comment=body.validated_data["comment"])
+        alert = selectors.alert_get_visible(alert_id=alert_id, user=request.user)
         return Response(AlertOutputSerializer(alert).data)
+
+
+class AlertAcknowledgeAllApi(APIView):
+    """Acknowledge every open alert the caller sees at once, or those of one meter."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(AcknowledgementSerializer):
+        device = serializers.UUIDField(required=False, help_text="Only this meter's alerts")
+
+    class OutputSerializer(serializers.Serializer):
+        acknowledged = serializers.IntegerField(help_text="How many alerts were acknowledged")
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request):
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        device_id = body.validated_data.get("device")
+        if device_id is not None and not selectors.device_visible_to(
+            device_id=device_id, user=request.user
+        ):
+            raise exceptions.NotFound("No such device.")
+        alerts = selectors.alert_list(user=request.user, device_id=device_id, acknowledged=False)
+        count = services.alerts_acknowledge(alerts=alerts, comment=body.validated_data["comment"])
+        return Response({"acknowledged": count})
