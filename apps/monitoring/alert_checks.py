@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
+from .hour_warnings import warnings_raise, warnings_settle
 from .models import Alert
 from .silence import silent_meters_raise
-from .warnings import warnings_raise, warnings_settle
 
 
 @dataclass

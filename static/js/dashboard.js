@@ -6,8 +6,9 @@
 import "./notifications.js";
 import { api } from "./api.js";
 import { h, failure } from "./dom.js";
-import { currentHour, dateTimeLabel, hourLabel, kwh, localDate, number } from "./format.js";
+import { currentHour, hourLabel, kwh, localDate, number } from "./format.js";
 import { periodsLabel } from "./ownership.js";
+import { summary, title } from "./alert-text.js";
 
 const list = document.querySelector("[data-devices]");
 const former = document.querySelector("[data-former-devices]");
@@ -42,7 +43,7 @@ function alertList(page) {
     h("p", { class: "small" }, h("strong", { text: `${page.count} unacknowledged alert${page.count > 1 ? "s" : ""}` })),
     h("ul", { class: "plain-list small" },
       alerts.slice(0, 3).map((alert) => h("li", {
-        text: `${dateTimeLabel(alert.hour_start)}: ${kwh(alert.kwh)} (max ${kwh(alert.max_hourly_kwh)})`,
+        text: `${title(alert)} ${summary(alert)}`,
       }))),
     h("a", { href: "/alerts/", class: "small", text: "Review alerts" }));
 }
@@ -118,10 +119,12 @@ function refreshAll() {
   for (const { device, body } of cards.values()) fillCard(device, body);
 }
 
-document.addEventListener("ems:alert", (event) => {
-  const entry = cards.get(event.detail.device);
-  if (entry) fillCard(entry.device, entry.body);
-});
+for (const name of ["ems:alert", "ems:alert-withdrawn", "ems:alert-updated"]) {
+  document.addEventListener(name, (event) => {
+    const entry = cards.get(event.detail.device);
+    if (entry) fillCard(entry.device, entry.body);
+  });
+}
 document.addEventListener("ems:reconnected", refreshAll);
 setInterval(() => { if (!document.hidden) refreshAll(); }, REFRESH_MS);
 

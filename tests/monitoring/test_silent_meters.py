@@ -163,3 +163,20 @@ def test_a_silence_and_its_end_are_pushed_to_the_owner_and_staff(
         message = async_to_sync(_receive)(layer, channel)
         assert message["type"] == "alert.updated"
         assert (message["alert"]["kind"], message["alert"]["state"]) == ("silent", "resolved")
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_beats_check_raises_the_silent_alert_on_a_real_worker():
+    from django.conf import settings as django_settings
+
+    from ems.celery import app
+    from ems.events import EVENTS_QUEUE
+    from tests.workers import celery_worker, wait_until
+
+    device = make_device()
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    readings_ingest(raw_readings=[reading(device, long_ago, 1)])
+    with celery_worker(EVENTS_QUEUE):
+        check = django_settings.CELERY_BEAT_SCHEDULE["monitoring-alert-checks"]
+        app.send_task(check["task"], **check["options"])
+        assert wait_until(lambda: len(silent_alerts(device)) == 1)

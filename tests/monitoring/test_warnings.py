@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.monitoring.alert_checks import alerts_check
+from apps.monitoring.hour_warnings import projected_total
 from apps.monitoring.models import Alert
 from apps.monitoring.services import readings_ingest
-from apps.monitoring.warnings import projected_total
 
 from .conftest import make_device, reading, recent_day
 
