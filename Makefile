@@ -1,5 +1,5 @@
 # The two entry points of the README. Everything they do lives in scripts/.
-.PHONY: run test lint screenshots
+.PHONY: run test lint screenshots bench
 
 run:  ## install, create and migrate the databases, load demo data, start every process
 	scripts/run.sh
@@ -12,3 +12,6 @@ screenshots:  ## regenerate docs/screenshots/*.png from the browser tests (a tes
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench:  ## the benchmarks with their same-run baselines, production settings, own databases (docs/benchmarks.md)
+	.venv/bin/python bench/run.py

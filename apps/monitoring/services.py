@@ -48,6 +48,11 @@ from .models import (
     QuarantinedReading,
     QuarantineReason,
 )
+from .partitions import (
+    RetentionResult,
+    reading_partitions_drop_expired,
+    reading_partitions_ensure,
+)
 from .validation import Rejection, readings_validate
 
 logger = logging.getLogger(__name__)
@@ -654,19 +659,17 @@ def alerts_acknowledge(*, alerts: QuerySet[Alert], comment: str = "") -> int:
         )
 
 
-def readings_delete_old(*, now: dt.datetime | None = None) -> int:
-    """Delete raw readings older than the retention, in chunks; hourly totals are kept."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS)
-    chunk = settings.MONITORING_RETENTION_CHUNK
-    deleted = 0
-    while True:
-        # Short transactions: a chunk at a time, so ingestion is not blocked for long.
-        with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM monitoring_reading WHERE id IN (SELECT id FROM monitoring_reading"
-                " WHERE timestamp < %s LIMIT %s)",
-                [cutoff, chunk],
-            )
-            deleted += cursor.rowcount
-            if cursor.rowcount < chunk:
-                return deleted
+def readings_delete_old(*, now: dt.datetime | None = None) -> RetentionResult:
+    """Drop the raw readings older than the retention, whole monthly partitions at a time, and
+    make the coming months' partitions; hourly totals and alerts are kept.
+
+    A month is dropped once all of it is older than the retention, so raw readings are kept
+    between MONITORING_RAW_RETENTION_DAYS and that plus a month.
+    """
+    now = now or timezone.now()
+    reading_partitions_ensure(
+        start=now,
+        end=now + dt.timedelta(days=31 * settings.MONITORING_READING_PARTITIONS_AHEAD + 1),
+    )
+    cutoff = now - dt.timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS)
+    return reading_partitions_drop_expired(cutoff=cutoff)

@@ -90,10 +90,19 @@ def drain_inbox() -> dict:
 
 
 @shared_task(name=DELETE_OLD_READINGS)
-def delete_old_readings() -> int:
-    deleted = services.readings_delete_old()
-    logger.info("retention: deleted %s raw readings", deleted)
-    return deleted
+def delete_old_readings() -> dict:
+    """Retention: drop the raw readings' expired monthly partitions, make the coming ones."""
+    result = services.readings_delete_old()
+    logger.info(
+        "retention: dropped %s partition(s) %s, deleted %s old row(s) of the default partition",
+        len(result.partitions_dropped),
+        ", ".join(result.partitions_dropped),
+        result.default_rows_deleted,
+    )
+    return {
+        "partitions_dropped": result.partitions_dropped,
+        "default_rows_deleted": result.default_rows_deleted,
+    }
 
 
 @shared_task(name=CHECK_ALERTS)

@@ -6,11 +6,10 @@ from decimal import Decimal
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.utils import timezone
 
 from apps.monitoring import services
-from apps.monitoring.models import HourlyConsumption, InboxBatch, QuarantinedReading, Reading
-from apps.monitoring.services import readings_delete_old, readings_enqueue
+from apps.monitoring.models import InboxBatch, QuarantinedReading, Reading
+from apps.monitoring.services import readings_enqueue
 from ems.celery import app
 from ems.events import READINGS_QUEUE
 from tests.workers import broker_unreachable, celery_worker, wait_until
@@ -68,21 +67,3 @@ def test_a_batch_taken_too_often_by_workers_that_died_is_quarantined_whole(day):
     assert not Reading.objects.using("monitoring").exists()
     assert not InboxBatch.objects.using("monitoring").exists()
     assert counter.get(key) is None
-
-
-@pytest.mark.django_db(databases=["monitoring"])
-def test_retention_deletes_old_raw_readings_in_chunks_and_keeps_hourly_totals(settings):
-    settings.MONITORING_RAW_RETENTION_DAYS = 10
-    settings.MONITORING_RETENTION_CHUNK = 3
-    device = make_device()
-    now = timezone.now()
-    Reading.objects.using("monitoring").bulk_create(
-        Reading(device_id=device, timestamp=now - dt.timedelta(days=days), value=days)
-        for days in (20, 19, 18, 17, 16, 15, 14, 2, 1)
-    )
-    HourlyConsumption.objects.using("monitoring").create(
-        device_id=device, hour_start=now - dt.timedelta(days=20), kwh=1
-    )
-    assert readings_delete_old(now=now) == 7
-    assert Reading.objects.using("monitoring").count() == 2
-    assert HourlyConsumption.objects.using("monitoring").count() == 1
