@@ -34,12 +34,9 @@ from django.db import (
 from django.db.models import JSONField, QuerySet, Value
 from django.utils import timezone
 
-from ems.celery import app as celery_app
-from ems.events import READINGS_QUEUE
 from ems.groups import ADMINS_GROUP, user_group
-from ems.publish import PUBLISH_ERRORS
 
-from . import delivery_attempts, silence
+from . import delivery_attempts, silence, wakeups
 from .models import (
     Alert,
     AlertState,
@@ -58,7 +55,7 @@ from .validation import Rejection, readings_validate
 logger = logging.getLogger(__name__)
 
 # The Celery task that drains the inbox (apps/monitoring/tasks.py registers it): a wake-up.
-DRAIN_INBOX = "monitoring.drain_inbox"
+DRAIN_INBOX = wakeups.DRAIN_INBOX
 # Readings per inbox row: what one worker transaction ingests.
 INBOX_BATCH_SIZE = 1000
 
@@ -354,7 +351,7 @@ def _inbox_insert(readings: list) -> None:
         )
         for start in range(0, len(readings), INBOX_BATCH_SIZE)
     )
-    transaction.on_commit(inbox_wake, using="monitoring")
+    transaction.on_commit(wakeups.wake, using="monitoring")
 
 
 def _device_ids(readings: list) -> list[uuid.UUID]:
@@ -368,15 +365,6 @@ def _device_ids(readings: list) -> list[uuid.UUID]:
             continue
     ids.discard(None)
     return sorted(ids)
-
-
-def inbox_wake() -> None:
-    """Ask a worker to drain the inbox. Best effort: if the broker is down, the periodic sweep
-    (MONITORING_INBOX_SWEEP_SECONDS) finds the batch once it is back; nothing waits on this."""
-    try:
-        celery_app.send_task(DRAIN_INBOX, queue=READINGS_QUEUE, retry=False)
-    except PUBLISH_ERRORS as error:
-        logger.warning("could not wake the readings workers (%r); the sweep will", error)
 
 
 # The oldest batch none of whose meters has an older batch still in the inbox: batches of one

@@ -8,7 +8,7 @@ from django.db import InterfaceError, OperationalError
 
 from ems.events import DEVICE_CHANGED, DEVICE_INVENTORY
 
-from . import services
+from . import services, wakeups
 from .alert_checks import alerts_check
 from .projection import (
     InvalidDeviceEvent,
@@ -74,6 +74,7 @@ def drain_inbox() -> dict:
     Never retried and never failing a batch: a batch the database could not take stays in the
     inbox, and the next wake-up or the periodic sweep takes it again.
     """
+    wakeups.drain_started()
     try:
         result = services.inbox_drain(seconds=settings.MONITORING_DRAIN_SECONDS)
     except services.ENVIRONMENT_ERRORS as error:

@@ -1,13 +1,14 @@
 """Batches through the inbox and a real worker; the sweep; the attempts bound; retention."""
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
 import redis
 from django.conf import settings as django_settings
 
-from apps.monitoring import services
+from apps.monitoring import wakeups
 from apps.monitoring.models import InboxBatch, QuarantinedReading, Reading
 from apps.monitoring.services import readings_enqueue
 from ems.celery import app
@@ -59,7 +60,7 @@ def test_a_batch_taken_too_often_by_workers_that_died_is_quarantined_whole(day):
     key = f"monitoring:attempts:inbox-{batch.id}"
     counter.set(key, django_settings.MONITORING_MAX_DELIVERIES)
     with celery_worker(READINGS_QUEUE):
-        services.inbox_wake()
+        wakeups.wake()
         assert wait_until(lambda: QuarantinedReading.objects.using("monitoring").count() == 2)
     assert set(QuarantinedReading.objects.using("monitoring").values_list("reason", flat=True)) == {
         "redelivery_limit"
@@ -67,3 +68,31 @@ def test_a_batch_taken_too_often_by_workers_that_died_is_quarantined_whole(day):
     assert not Reading.objects.using("monitoring").exists()
     assert not InboxBatch.objects.using("monitoring").exists()
     assert counter.get(key) is None
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_wake_ups_do_not_pile_up_while_no_worker_runs(day):
+    device = make_device()
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(READINGS_QUEUE)
+    wakeups.drain_started()  # the purged wake-up is not pending any more
+    for hour in range(20):
+        readings_enqueue(readings=[reading(device, day + hour * H, hour)])
+    with app.connection_for_write() as connection:
+        assert connection.default_channel.client.llen(READINGS_QUEUE) == 1
+    with celery_worker(READINGS_QUEUE):
+        readings_enqueue(readings=[reading(device, day + 20 * H, 20)])
+        assert wait_until(lambda: not InboxBatch.objects.using("monitoring").exists())
+    assert len(hourly(device)) == 20
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_a_batch_is_kept_at_once_while_the_broker_is_down(day):
+    device = make_device()
+    with broker_unreachable():
+        started = time.monotonic()
+        for hour in range(5):
+            readings_enqueue(readings=[reading(device, day + hour * H, hour)])
+        elapsed = time.monotonic() - started
+    assert InboxBatch.objects.using("monitoring").count() == 5
+    assert elapsed < 5, f"five batches took {elapsed:.1f} s with the broker down"
