@@ -1,8 +1,17 @@
-"""Read-only admin views of monitoring's data: alerts and quarantined input, for operators."""
+"""Admin of monitoring's data: alerts and quarantined input (read-only, for operators), and
+tariffs with the meters on them (edited here: prices in force cannot be changed)."""
 
 from django.contrib import admin
 
-from .models import Alert, QuarantinedReading
+from .models import (
+    Alert,
+    DeviceProjection,
+    MeterTariff,
+    QuarantinedReading,
+    Tariff,
+    TariffBand,
+    TariffPrice,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,3 +47,65 @@ class QuarantinedReadingAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "reason", "detail"]
     list_filter = ["reason"]
     ordering = ["-id"]
+
+
+class TariffPriceInline(admin.TabularInline):
+    model = TariffPrice
+    extra = 0
+    fields = ["effective_from", "price_per_kwh", "standing_charge_per_day"]
+    show_change_link = True
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a price is changed by adding one from a later day (its own page)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    list_display = ["name", "currency", "time_zone"]
+    inlines = [TariffPriceInline]
+
+
+class TariffBandInline(admin.TabularInline):
+    model = TariffBand
+    extra = 1
+    fields = ["weekdays", "starts_at", "ends_at", "price_per_kwh"]
+
+
+@admin.register(TariffPrice)
+class TariffPriceAdmin(admin.ModelAdmin):
+    list_display = ["tariff", "effective_from", "price_per_kwh", "standing_charge_per_day"]
+    list_filter = ["tariff"]
+    inlines = [TariffBandInline]
+
+    def _frozen(self, obj) -> bool:
+        return obj is not None and obj.pk is not None and obj.in_force()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A price some meter's hours were already priced with never changes.
+        return super().has_change_permission(request, obj) and not self._frozen(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not self._frozen(obj)
+
+
+@admin.register(MeterTariff)
+class MeterTariffAdmin(admin.ModelAdmin):
+    list_display = ["device", "tariff", "valid_from"]
+    list_filter = ["tariff"]
+    ordering = ["device", "valid_from"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "device":
+            kwargs["queryset"] = DeviceProjection.objects.using("monitoring").filter(deleted=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        frozen = obj is not None and obj.in_force()
+        return super().has_change_permission(request, obj) and not frozen
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        frozen = obj is not None and obj.in_force()
+        return super().has_delete_permission(request, obj) and not frozen

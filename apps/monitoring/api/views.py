@@ -238,9 +238,19 @@ class ConsumptionApi(APIView):
         )
         buckets, total = report.buckets, report.total
         if request.query_params.get("format") == "csv":
-            return self._csv(device.id, first, last, bucket, zone, buckets, "date" in query)
+            return self._csv(device.id, first, last, bucket, report, "date" in query)
         body = {"device": str(device.id), "timezone": zone.key, "unit": "kWh"}
         body |= _visibility(report.visible)
+        body["coverage"] = {
+            "hours": report.hours_expected,
+            "hours_with_data": report.hours_with_data,
+        }
+        # Costs: null when the meter has no tariff (docs/monitoring.md, "Costs and tariffs").
+        body |= {
+            "currency": report.currency,
+            "total_cost": report.total_cost,
+            "standing_charge": report.standing_charge,
+        }
         if "date" in query:
             body |= {"date": first.isoformat(), "hours": buckets, "total": total}
         else:
@@ -253,15 +263,22 @@ class ConsumptionApi(APIView):
             }
         return Response(body)
 
-    def _csv(self, device_id, first, last, bucket, zone, buckets, single_day) -> HttpResponse:
+    def _csv(self, device_id, first, last, bucket, report, single_day) -> HttpResponse:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["start", "kwh"])
-        # Buckets the caller may not read are left out (docs/monitoring.md, "Ownership periods").
+        writer.writerow(["start", "kwh", "estimated", "cost", "currency"])
+        # Buckets the caller may not read and those that have not begun are left out
+        # (docs/monitoring.md, "Ownership periods"); a gap is an empty cell, never 0.
         writer.writerows(
-            [bucket_row["start"], f"{bucket_row['kwh']:.8f}"]
-            for bucket_row in buckets
-            if bucket_row["kwh"] is not None
+            [
+                bucket_row["start"],
+                "" if bucket_row["kwh"] is None else f"{bucket_row['kwh']:.8f}",
+                "true" if bucket_row["estimated"] else "false",
+                "" if bucket_row.get("cost") is None else f"{bucket_row['cost']:.4f}",
+                report.currency or "",
+            ]
+            for bucket_row in report.buckets
+            if not bucket_row.get("hidden") and not bucket_row.get("future")
         )
         span = first.isoformat() if single_day else f"{first.isoformat()}_{last.isoformat()}"
         filename = f"consumption-{device_id}-{span}-{bucket}.csv"
