@@ -6,7 +6,9 @@
 import "./notifications.js";
 import { api } from "./api.js";
 import { h, failure } from "./dom.js";
-import { currentHour, dateTimeLabel, hourLabel, kwh, localDate, number } from "./format.js";
+import {
+  currentHour, dateTimeLabel, hourLabel, kwh, localDate, money, monthOf, number,
+} from "./format.js";
 import { periodsLabel } from "./ownership.js";
 
 const list = document.querySelector("[data-devices]");
@@ -15,7 +17,12 @@ const REFRESH_MS = 120000;
 const cards = new Map(); // device id -> {device, element}
 
 function hourBar(hour, limit) {
-  const value = hour ? number(hour.kwh) : 0;
+  if (!hour || hour.kwh === null) {
+    return h("div", { class: "hour-meter" }, h("div", { class: "stat-row" },
+      h("span", { class: "stat-row__label", text: "This hour" }),
+      h("span", { class: "stat-row__value muted", text: "no data yet" })));
+  }
+  const value = number(hour.kwh);
   const over = limit > 0 && value > limit;
   const share = limit > 0 ? Math.min(100, (value / limit) * 100) : 0;
   return h("div", { class: "hour-meter" },
@@ -47,19 +54,41 @@ function alertList(page) {
     h("a", { href: "/alerts/", class: "small", text: "Review alerts" }));
 }
 
+// The month's bill projected from its whole days so far: their mean cost (energy and standing
+// charge) times the days of the month. None before the first whole day.
+export function projectedBill(month, today) {
+  const whole = month.buckets.filter((bucket) => bucket.start.slice(0, 10) < today && bucket.cost !== null);
+  if (!whole.length) return null;
+  const mean = whole.reduce((sum, bucket) => sum + number(bucket.cost), 0) / whole.length;
+  return mean * month.buckets.length;
+}
+
+function costRows(day, month, today) {
+  const projected = projectedBill(month, today);
+  const row = (label, value, attribute) => h("div", { class: "stat-row", [attribute]: "" },
+    h("span", { class: "stat-row__label", text: label }),
+    h("span", { class: "stat-row__value", text: value }));
+  return h("div", { class: "card__costs" },
+    row("Cost today so far", day.total_cost === null ? "–" : money(day.total_cost, day.currency), "data-cost-today"),
+    row("This month so far", month.total_cost === null ? "–" : money(month.total_cost, month.currency), "data-cost-month"),
+    row("Projected for the month", projected === null ? "– (after the first whole day)" : money(projected, month.currency), "data-cost-projected"));
+}
+
 async function fillCard(device, body) {
   body.replaceChildren(h("p", { class: "muted small", text: "Loading…" }));
   try {
-    const [day, alerts] = await Promise.all([
-      api.get(`/api/devices/${device.id}/consumption/`, { date: localDate() }),
+    const today = localDate();
+    const [day, month, alerts] = await Promise.all([
+      api.get(`/api/devices/${device.id}/consumption/`, { date: today }),
+      api.get(`/api/devices/${device.id}/consumption/`, { ...monthOf(today), bucket: "day" }),
       api.get("/api/alerts/", { device: device.id, acknowledged: "false", page_size: 3 }),
     ]);
     const limit = number(device.max_hourly_kwh);
-    const total = day.total ?? day.hours.reduce((sum, hour) => sum + number(hour.kwh), 0);
     body.replaceChildren(
       h("div", { class: "stat-row" },
         h("span", { class: "stat-row__label", text: "Today so far" }),
-        h("span", { class: "stat-row__value stat-row__value--big", text: kwh(total) })),
+        h("span", { class: "stat-row__value stat-row__value--big", text: day.total === null ? "–" : kwh(day.total) })),
+      day.currency ? costRows(day, month, today) : null,
       hourBar(currentHour(day.hours), limit),
       alertList(alerts));
   } catch (error) {
