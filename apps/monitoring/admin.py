@@ -1,11 +1,16 @@
 """Admin of monitoring's data: alerts and quarantined input (read-only, for operators), and
 tariffs with the meters on them (edited here: prices in force cannot be changed)."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 
+from . import importing
 from .models import (
     Alert,
     DeviceProjection,
+    HistoryImport,
     MeterTariff,
     QuarantinedReading,
     Tariff,
@@ -109,3 +114,63 @@ class MeterTariffAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         frozen = obj is not None and obj.in_force()
         return super().has_delete_permission(request, obj) and not frozen
+
+
+class HistoryImportForm(forms.Form):
+    device = forms.ModelChoiceField(
+        queryset=DeviceProjection.objects.using("monitoring").filter(deleted=False),
+        help_text="The meter the readings are of.",
+    )
+    file = forms.FileField(
+        help_text="CSV (timestamp,measurement_value) or JSON lines; any age; safe to import again."
+    )
+    format = forms.ChoiceField(choices=[("csv", "CSV"), ("jsonl", "JSON lines")])
+
+
+@admin.register(HistoryImport)
+class HistoryImportAdmin(admin.ModelAdmin):
+    """An upload form in place of a list: a meter's history from a file (importing.py)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = HistoryImportForm(request.POST or None, request.FILES or None)
+        result = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                # The upload's chunks line by line: a large file sits in a temporary file.
+                result = importing.readings_import(
+                    device_id=form.cleaned_data["device"].id,
+                    lines=iter(upload),
+                    file_format=form.cleaned_data["format"],
+                )
+            except importing.ImportFormatError as error:
+                form.add_error("file", str(error))
+            else:
+                messages.success(
+                    request,
+                    f"{result.lines} lines: {result.stored} readings stored, {result.duplicates} "
+                    f"already there, {result.rejected} not imported (quarantined), "
+                    f"{result.historical_alerts} historical alerts recorded (acknowledged).",
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import a meter's history",
+            "opts": self.model._meta,
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/monitoring/history_import.html", context)

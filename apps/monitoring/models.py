@@ -390,3 +390,13 @@ class MeterTariff(models.Model):
             raise ValidationError(
                 {"valid_from": "This meter has a tariff: a change takes effect from tomorrow on."}
             )
+
+
+class HistoryImport(DeviceProjection):
+    """The admin's entry for importing a meter's history from a file (admin.HistoryImportAdmin);
+    no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "history import"
+        verbose_name_plural = "history imports"

@@ -41,7 +41,7 @@ from ems.publish import PUBLISH_ERRORS
 
 from . import delivery_attempts
 from .models import Alert, AlertState, InboxBatch, QuarantinedReading, QuarantineReason
-from .validation import Rejection, readings_validate
+from .validation import Rejection, Window, readings_validate
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +207,7 @@ class IngestResult:
     # Alerts raised or reopened by the batch, and alerts it withdrew.
     alerts: list[Alert] = field(default_factory=list)
     withdrawn: list[Alert] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
 
 
 def _lock_key(device_id: uuid.UUID) -> int:
@@ -451,15 +452,29 @@ def _quarantine_batch(readings: list, reason: str, detail: str, batch_id: str) -
 
 
 def readings_ingest(
-    *, raw_readings: list, now: dt.datetime | None = None, batch_id: str | None = None
+    *,
+    raw_readings: list,
+    now: dt.datetime | None = None,
+    batch_id: str | None = None,
+    historical: bool = False,
 ) -> IngestResult:
     """Validate, store and aggregate one batch in one transaction; returns what happened.
 
     Idempotent: a batch ingested again inserts nothing new and changes no total, so a batch
     interrupted at any point (the transaction rolls back) counts exactly once when retried.
+
+    `historical` (the bulk import, importing.py): any past is accepted, not only the live
+    window, and the alerts it raises are recorded as already acknowledged and not pushed:
+    last year's hours over the limit are history, not news (docs/monitoring.md, "History").
     """
-    validated = readings_validate(raw_readings=raw_readings, now=now or timezone.now())
-    result = IngestResult(rejected=len(validated.rejections), reasons=validated.reasons)
+    now = now or timezone.now()
+    window = Window.history(now) if historical else None
+    validated = readings_validate(raw_readings=raw_readings, now=now, window=window)
+    result = IngestResult(
+        rejected=len(validated.rejections),
+        reasons=validated.reasons,
+        rejections=validated.rejections,
+    )
     with transaction.atomic(using="monitoring"):
         readings_quarantine(rejections=validated.rejections, batch_id=batch_id)
         if validated.readings:
@@ -467,12 +482,24 @@ def readings_ingest(
             result.alerts = [alert for alert, change in changes if change == "raised"]
             result.withdrawn = [alert for alert, change in changes if change == "withdrawn"]
         result.duplicates = len(validated.readings) - result.stored
-        if result.alerts or result.withdrawn:
-            raised, withdrawn = list(result.alerts), list(result.withdrawn)
+        if historical:
+            result.alerts = _alerts_acknowledge_historical(result.alerts, now)
+        if (result.alerts and not historical) or result.withdrawn:
+            raised = [] if historical else list(result.alerts)
+            withdrawn = list(result.withdrawn)
             transaction.on_commit(
                 lambda: alerts_push(alerts=raised, withdrawn=withdrawn), using="monitoring"
             )
     return result
+
+
+def _alerts_acknowledge_historical(alerts: list[Alert], now: dt.datetime) -> list[Alert]:
+    """Record the imported hours' alerts as acknowledged at `now`: kept, but nobody's news."""
+    ids = [alert.id for alert in alerts]
+    Alert.objects.using("monitoring").filter(id__in=ids, state=AlertState.OPEN).update(
+        state=AlertState.ACKNOWLEDGED, acknowledged_at=now
+    )
+    return list(Alert.objects.using("monitoring").filter(id__in=ids).order_by("id"))
 
 
 def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:

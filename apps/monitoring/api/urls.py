@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("readings/", views.ReadingsIngestApi.as_view(), name="readings-ingest"),
+    path("readings/import/", views.ReadingsImportApi.as_view(), name="readings-import"),
     path(
         "devices/<uuid:device_id>/consumption/",
         views.ConsumptionApi.as_view(),

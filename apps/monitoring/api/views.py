@@ -23,7 +23,7 @@ from rest_framework_simplejwt.authentication import JWTStatelessUserAuthenticati
 from ems.pagination import StandardPagination
 from ems.permissions import is_admin
 
-from .. import selectors, services
+from .. import importing, selectors, services
 from ..models import AlertState
 from .authentication import DevicePrincipal, DeviceTokenAuthentication
 
@@ -99,6 +99,59 @@ class ReadingsIngestApi(APIView):
         if len(readings) > most:
             raise PayloadTooLarge(f"At most {most} readings per request.")
         return readings
+
+
+class ReadingsImportApi(APIView):
+    """POST /api/readings/import/?device=<uuid>&format=csv|jsonl: a meter's history, any age.
+
+    The body is the file itself, read line by line as it arrives (never whole in memory) and
+    imported in chunks through the same arithmetic as live readings (importing.py).
+    """
+
+    authentication_classes = [JWTStatelessUserAuthentication, DeviceTokenAuthentication]
+    permission_classes = [IsDeviceOrAdmin]
+    parser_classes = []
+
+    class FilterSerializer(serializers.Serializer):
+        device = serializers.UUIDField()
+        format = serializers.ChoiceField(choices=list(importing.FORMATS), default="csv")
+
+    def perform_content_negotiation(self, request, force=False):
+        # `format` names the file's format here, not the answer's (always JSON).
+        return JSONRenderer(), JSONRenderer.media_type
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        request={"text/csv": {"type": "string"}, "application/x-ndjson": {"type": "string"}},
+        responses={200: dict},
+        description=(
+            "Imports a file of one meter's readings (CSV `timestamp,measurement_value` or JSON "
+            "lines), not limited to the live window. Idempotent. Lines that cannot be imported "
+            "are quarantined and named with their line numbers; hours over the limit are "
+            "recorded as acknowledged alerts and not pushed."
+        ),
+    )
+    def post(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        device_id = filters.validated_data["device"]
+        if isinstance(request.user, DevicePrincipal):
+            if request.user.device.id != device_id:
+                raise exceptions.PermissionDenied("This token is for another meter.")
+        else:
+            device = selectors.device_infos(device_ids=[device_id]).get(device_id)
+            if device is None or device.deleted:
+                raise exceptions.NotFound("No such device.")
+        try:
+            result = importing.readings_import(
+                device_id=device_id,
+                # The WSGI input, line by line: request.body would hold the whole file.
+                lines=iter(request._request.readline, b""),
+                file_format=filters.validated_data["format"],
+            )
+        except importing.ImportFormatError as error:
+            raise exceptions.ParseError(str(error)) from error
+        return Response(result.as_dict())
 
 
 MAX_BUCKETS = {"hour": 31 * 24 + 1, "day": 366, "month": 120}
