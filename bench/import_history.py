@@ -43,7 +43,9 @@ def database(args, *, create: bool) -> None:
 
 
 def write_file(path: Path, rows: int) -> None:
-    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    # Ending a day ago: all of it in the past, most of it far outside the live window.
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    start = now - dt.timedelta(days=1) - rows * dt.timedelta(minutes=10)
     value = 0.0
     with path.open("w") as out:
         out.write("timestamp,measurement_value\n")

@@ -39,7 +39,7 @@ from ems.events import READINGS_QUEUE
 from ems.groups import ADMINS_GROUP, user_group
 from ems.publish import PUBLISH_ERRORS
 
-from . import delivery_attempts
+from . import delivery_attempts, demand
 from .models import Alert, AlertState, InboxBatch, QuarantinedReading, QuarantineReason
 from .validation import Rejection, Window, readings_validate
 
@@ -484,13 +484,28 @@ def readings_ingest(
         result.duplicates = len(validated.readings) - result.stored
         if historical:
             result.alerts = _alerts_acknowledge_historical(result.alerts, now)
-        if (result.alerts and not historical) or result.withdrawn:
-            raised = [] if historical else list(result.alerts)
-            withdrawn = list(result.withdrawn)
+        raised = [] if historical else list(result.alerts)
+        withdrawn = list(result.withdrawn)
+        # Live readings change their meters' current power (demand.py); history does not.
+        touched = [] if historical or not result.stored else _devices_of(validated.readings)
+        if raised or withdrawn or touched:
             transaction.on_commit(
-                lambda: alerts_push(alerts=raised, withdrawn=withdrawn), using="monitoring"
+                lambda: _push_after_commit(raised, withdrawn, touched), using="monitoring"
             )
     return result
+
+
+def _devices_of(readings) -> list[uuid.UUID]:
+    return sorted({reading.device_id for reading in readings})
+
+
+def _push_after_commit(raised: list[Alert], withdrawn: list[Alert], touched: list) -> None:
+    alerts_push(alerts=raised, withdrawn=withdrawn)
+    if touched:
+        try:
+            demand.demand_push(device_ids=touched)
+        except Exception:  # best effort, like the alerts: the readings are stored
+            logger.exception("could not push the demand of %s meters", len(touched))
 
 
 def _alerts_acknowledge_historical(alerts: list[Alert], now: dt.datetime) -> list[Alert]:
@@ -569,13 +584,18 @@ def alerts_push(*, alerts: list[Alert], withdrawn: list[Alert] = ()) -> None:
             message = {"type": kind, "alert": alert_payload(alert)}
             groups = [ADMINS_GROUP] + ([user_group(alert.owner_id)] if alert.owner_id else [])
             messages += [(group, message) for group in groups]
+    push_messages(messages)
+
+
+def push_messages(messages: list[tuple[str, dict]]) -> None:
+    """Send (group, message) pairs on the channel layer, best effort, in one round trip."""
     if not messages:
         return
     future = asyncio.run_coroutine_threadsafe(_group_send_all(messages), _push_loop())
     try:
         future.result(timeout=10)
     except Exception:  # best effort, see above
-        logger.exception("could not push %s alert messages", len(messages))
+        logger.exception("could not push %s messages", len(messages))
 
 
 _loop_lock = threading.Lock()
@@ -602,7 +622,7 @@ async def _group_send_all(messages: list[tuple[str, dict]]) -> None:
         try:
             await channel_layer.group_send(group, message)
         except Exception:  # the channel layer is best effort; the alert is stored
-            logger.exception("could not push alert %s to %s", message["alert"]["id"], group)
+            logger.exception("could not push %s to %s", message["type"], group)
 
     # Concurrently: a batch of a fleet can raise dozens of alerts, each a few Redis round trips.
     await asyncio.gather(*(send(group, message) for group, message in messages))

@@ -7,7 +7,7 @@ import "./notifications.js";
 import { api } from "./api.js";
 import { h, failure } from "./dom.js";
 import {
-  currentHour, dateTimeLabel, hourLabel, kwh, localDate, money, monthOf, number,
+  currentHour, dateTimeLabel, hourLabel, kilowatts, kwh, localDate, money, monthOf, number,
 } from "./format.js";
 import { periodsLabel } from "./ownership.js";
 
@@ -15,6 +15,8 @@ const list = document.querySelector("[data-devices]");
 const former = document.querySelector("[data-former-devices]");
 const REFRESH_MS = 120000;
 const cards = new Map(); // device id -> {device, element}
+const demandOf = new Map(); // device id -> the latest demand answer or frame
+const redrawn = new Map(); // device id -> when its card was last filled
 
 function hourBar(hour, limit) {
   if (!hour || hour.kwh === null) {
@@ -78,13 +80,21 @@ async function fillCard(device, body) {
   body.replaceChildren(h("p", { class: "muted small", text: "Loading…" }));
   try {
     const today = localDate();
-    const [day, month, alerts] = await Promise.all([
+    const [day, month, alerts, demand] = await Promise.all([
       api.get(`/api/devices/${device.id}/consumption/`, { date: today }),
       api.get(`/api/devices/${device.id}/consumption/`, { ...monthOf(today), bucket: "day" }),
       api.get("/api/alerts/", { device: device.id, acknowledged: "false", page_size: 3 }),
+      api.get(`/api/devices/${device.id}/consumption/demand/`),
     ]);
+    // A frame that came over the socket meanwhile is newer than this answer: keep it.
+    const live = demandOf.get(device.id);
+    if (!live || !live.at || (demand.at && demand.at >= live.at)) demandOf.set(device.id, demand);
+    redrawn.set(device.id, Date.now());
     const limit = number(device.max_hourly_kwh);
     body.replaceChildren(
+      h("div", { class: "stat-row" },
+        h("span", { class: "stat-row__label", text: "Now" }),
+        h("span", { class: "stat-row__value", "data-demand": "", text: kilowatts(demandOf.get(device.id)) })),
       h("div", { class: "stat-row" },
         h("span", { class: "stat-row__label", text: "Today so far" }),
         h("span", { class: "stat-row__value stat-row__value--big", text: day.total === null ? "–" : kwh(day.total) })),
@@ -152,6 +162,18 @@ document.addEventListener("ems:alert", (event) => {
   if (entry) fillCard(entry.device, entry.body);
 });
 document.addEventListener("ems:reconnected", refreshAll);
+// The current power of a meter, live; its card's figures (this hour, today) at most every 30 s.
+document.addEventListener("ems:demand", (event) => {
+  const entry = cards.get(event.detail.device);
+  if (!entry) return;
+  demandOf.set(event.detail.device, event.detail);
+  const shown = entry.body.querySelector("[data-demand]");
+  if (shown) shown.textContent = kilowatts(event.detail);
+  if (Date.now() - (redrawn.get(event.detail.device) || 0) > 30000) {
+    redrawn.set(event.detail.device, Date.now());
+    fillCard(entry.device, entry.body);
+  }
+});
 setInterval(() => { if (!document.hidden) refreshAll(); }, REFRESH_MS);
 
 load();

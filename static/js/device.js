@@ -9,10 +9,10 @@ import { api } from "./api.js";
 import { consumptionChart } from "./charts.js";
 import { h, failure } from "./dom.js";
 import {
-  addDays, addMonths, dayLabel, hourLabel, kwh, localDate, money, monthLabel, monthOf, number,
+  addDays, addMonths, dayLabel, hourLabel, kilowatts, kwh, localDate, money, monthLabel, monthOf, number,
   periodLabel, weekOf, yearOf,
 } from "./format.js";
-import { periodsLabel, visibilityNote } from "./ownership.js";
+import { energyOrGap, periodsLabel, visibilityNote } from "./ownership.js";
 
 const root = document.querySelector("[data-device-page]");
 const deviceId = root.dataset.deviceId;
@@ -55,8 +55,8 @@ const labelOf = (kind) => (entry) => (kind === "day" ? hourLabel(entry.start)
   : kind === "year" ? monthLabel(entry.start) : dayLabel(entry.start));
 // What a bar shows: kWh, or the cost; null for a gap, an hour not yours, or the future.
 const valueOf = (entry, what) => {
-  const value = what === "cost" ? entry.cost : entry.kwh;
-  return value === null || value === undefined ? null : number(value);
+  if (what !== "cost") return energyOrGap(entry, number);
+  return entry.cost === null || entry.cost === undefined ? null : number(entry.cost);
 };
 const amount = (value, answer, what) => (what === "cost" ? money(value, answer.currency) : kwh(value));
 // Entries that have begun: the future is not counted.
@@ -264,5 +264,32 @@ csvLink.addEventListener("click", async (event) => {
   }
 });
 document.addEventListener("ems:alert", (event) => { if (event.detail.device === deviceId) draw(); });
+
+function holdsToday(kind, date) {
+  const today = localDate();
+  const query = queryOf(kind, date);
+  return query.date ? query.date === today : query.from <= today && today <= query.to;
+}
+
+// Live demand: the current power as it comes, and the shown period redrawn (its current hour
+// and day grow) when it holds now, at most every 30 s.
+const demandShown = root.querySelector("[data-demand]");
+let lastRedraw = Date.now();
+async function loadDemand() {
+  try {
+    demandShown.textContent = kilowatts(await api.get(`${consumptionPath}demand/`));
+  } catch {
+    demandShown.textContent = "–"; // a former owner: the meter's power now is not theirs
+  }
+}
+document.addEventListener("ems:demand", (event) => {
+  if (event.detail.device !== deviceId) return;
+  demandShown.textContent = kilowatts(event.detail);
+  if (shown && holdsToday(shown.kind, shown.date) && Date.now() - lastRedraw > 30000) {
+    lastRedraw = Date.now();
+    draw();
+  }
+});
+loadDemand();
 
 loadDevice().then(draw);

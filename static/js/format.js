@@ -10,6 +10,10 @@ export const number = (value) => (value === null || value === undefined || value
 const energy = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2, minimumFractionDigits: 2 });
 export const kwh = (value) => `${energy.format(number(value))} kWh`;
 
+// Power in kW, or "–" when the meter has no current figure (a single reading, or gone quiet).
+export const kilowatts = (demand) => (demand && demand.kw !== null && demand.kw !== undefined
+  ? `${energy.format(number(demand.kw))} kW` : "–");
+
 // An amount in a currency (ISO 4217 code from the tariff), or "–" without one.
 export const money = (value, currency) => (currency
   ? new Intl.NumberFormat(undefined, { style: "currency", currency }).format(number(value))

@@ -102,6 +102,8 @@ if (isClient || "liveAlerts" in document.body.dataset) {
       onFrame: (frame) => {
         if (frame.type === "alert") announce(frame);
         else if (frame.type === "alert.withdrawn") withdraw(frame);
+        // A meter's current power (throttled per meter by the worker): pages that show it listen.
+        else if (frame.type === "demand") document.dispatchEvent(new CustomEvent("ems:demand", { detail: frame }));
       },
       onOpen: ({ reconnected }) => {
         if (reconnected) catchUp();

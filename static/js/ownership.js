@@ -21,5 +21,6 @@ export function visibilityNote(answer) {
   return ` Only the hours while the meter was yours are shown (${dateTimeLabel(answer.visible_from)} – ${dateTimeLabel(answer.visible_to)}).`;
 }
 
-// The energy of an entry for charts: null (a gap) where the caller may not read it.
+// The energy of an entry for charts: null (a gap) where there is no data, the caller may not
+// read it, or it has not happened yet.
 export const energyOrGap = (entry, number) => (entry.kwh === null ? null : number(entry.kwh));

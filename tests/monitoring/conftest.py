@@ -1,5 +1,6 @@
 """Fixtures of the monitoring tests: devices in monitoring's projection, readings builders."""
 
+import asyncio
 import datetime as dt
 import gc
 import hashlib
@@ -80,3 +81,14 @@ def _release_worker_thread_connections(django_db_setup):
     pytest-django drops the test databases, which it cannot while they are open."""
     yield
     gc.collect()
+
+
+async def all_received(layer, channel, seconds=1.0) -> list[dict]:
+    """Every message the channel gets until none comes for `seconds` (one event loop)."""
+    messages = []
+    while True:
+        try:
+            async with asyncio.timeout(seconds):
+                messages.append(await layer.receive(channel))
+        except TimeoutError:
+            return messages

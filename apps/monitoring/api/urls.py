@@ -12,6 +12,12 @@ urlpatterns = [
         views.ConsumptionApi.as_view(),
         name="device-consumption",
     ),
+    # Under consumption/ so the proxy's route for consumption brings it here too.
+    path(
+        "devices/<uuid:device_id>/consumption/demand/",
+        views.DemandApi.as_view(),
+        name="device-demand",
+    ),
     # Before the devices app's /api/devices/{id}/ wherever both are mounted; "former" is no uuid.
     path("devices/former/", views.FormerDeviceListApi.as_view(), name="device-former-list"),
     path("alerts/", views.AlertListApi.as_view(), name="alert-list"),

@@ -23,7 +23,7 @@ from rest_framework_simplejwt.authentication import JWTStatelessUserAuthenticati
 from ems.pagination import StandardPagination
 from ems.permissions import is_admin
 
-from .. import importing, selectors, services
+from .. import demand, importing, selectors, services
 from ..models import AlertState
 from .authentication import DevicePrincipal, DeviceTokenAuthentication
 
@@ -338,6 +338,23 @@ class ConsumptionApi(APIView):
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+class DemandApi(APIView):
+    """GET /api/devices/{id}/consumption/demand/: the meter's current power (demand.py), for
+    its owner and administrators (a former owner's period is over: live power is not theirs)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, device_id: uuid.UUID):
+        device = selectors.device_visible_to(device_id=device_id, user=request.user)
+        if device is None or not (request.user.is_admin or device.owner_id == request.user.id):
+            raise exceptions.NotFound("No such device.")
+        found = demand.demands(device_ids=[device.id])
+        if not found:
+            return Response({"device": str(device.id), "kw": None, "at": None, "stale": True})
+        return Response(found[0].payload())
 
 
 def _visibility(stretches: list) -> dict:

@@ -7,12 +7,17 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from playwright.sync_api import expect
 
 from apps.monitoring.models import MeterTariff, Tariff, TariffBand, TariffPrice
 from apps.monitoring.services import readings_ingest
+from ems.groups import demand_group
 from tests.factories import api_client_for
 from tests.web.meters import assigned_meter
+
+from .live import in_a_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -186,3 +191,46 @@ def test_the_dashboard_card_shows_todays_cost_the_month_and_its_projected_bill(
     expect(card.locator("[data-cost-month]")).to_contain_text("€")
     expect(card.locator("[data-cost-projected]")).to_be_visible()
     screenshot(page, "dashboard-costs")
+
+
+def test_live_demand_comes_over_the_socket_to_the_device_page_and_the_dashboard(
+    signed_in_page, priced_meter
+):
+    client, device, _ = priced_meter
+    page = signed_in_page(client, f"/devices/{device.id}/?view=day")
+    shown = page.locator("[data-demand]")
+    # From the REST answer first: the fixture's readings run up to now, 10 minutes apart.
+    expect(shown).to_have_text(re.compile(r"^\d+\.\d\d kW$"))
+    demand = {
+        "device": str(device.id),
+        "kw": 7.25,
+        "at": dt.datetime.now(dt.UTC).isoformat(),
+        "interval_seconds": 600.0,
+        "stale": False,
+    }
+
+    def push():
+        layer = get_channel_layer()
+        async_to_sync(layer.group_send)(
+            demand_group(client.id), {"type": "demand.updated", "demand": demand}
+        )
+
+    # The socket opens after the page's first requests; push until the page shows it.
+    page.wait_for_function("() => document.querySelector('[data-demand]').textContent !== '…'")
+    for _ in range(20):
+        in_a_thread(push)
+        if shown.inner_text() == "7.25 kW":
+            break
+        page.wait_for_timeout(250)
+    expect(shown).to_have_text("7.25 kW")
+
+    dashboard = signed_in_page(client, "/dashboard/")
+    card_demand = dashboard.locator(f'[data-device-id="{device.id}"] [data-demand]')
+    expect(card_demand).to_have_text(re.compile(r"kW$"))
+    demand["kw"] = 0.5
+    for _ in range(20):
+        in_a_thread(push)
+        if card_demand.inner_text() == "0.50 kW":
+            break
+        dashboard.wait_for_timeout(250)
+    expect(card_demand).to_have_text("0.50 kW")
