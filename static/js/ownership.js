@@ -14,7 +14,8 @@ export function periodsLabel(periods) {
 // A sentence for a consumption answer of which the caller may read only a part, or "".
 export function visibilityNote(answer) {
   const entries = answer.hours || answer.buckets || [];
-  const hidden = entries.filter((entry) => entry.kwh === null).length;
+  // A gap (no data) or the future is not about ownership: only `hidden` entries are.
+  const hidden = entries.filter((entry) => entry.hidden).length;
   const partial = entries.some((entry) => entry.partial);
   if (!hidden && !partial) return "";
   if (!answer.visible_from) return " This meter was not yours during this period: nothing to show.";

@@ -26,13 +26,17 @@ H = dt.timedelta(hours=1)
 
 
 def index_readings(device, start: dt.datetime, end: dt.datetime, step=dt.timedelta(minutes=10)):
-    readings, value, at = [], 100.0, start
+    """A cumulative index every 10 minutes, a function of the time (so separate stretches of
+    one meter continue each other, with no reset between them)."""
+    readings, at = [], start
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    value = round(100.0 + 0.35 * (at - base) / step, 3)
     while at <= end:
         readings.append(
             {"device_id": str(device.id), "timestamp": at.isoformat(), "measurement_value": value}
         )
-        value += 0.2 + 0.1 * (at.astimezone(ZONE).hour % 4)
         at += step
+        value = round(100.0 + 0.35 * (at - base) / step + 0.1 * (at.astimezone(ZONE).hour % 4), 3)
     return readings
 
 
@@ -91,6 +95,8 @@ def test_a_day_with_gaps_and_estimated_hours_is_drawn_as_it_is(
     client, device, day = priced_meter
     page = signed_in_page(client, f"/devices/{device.id}/?view=day&date={day.isoformat()}")
     expect(page.locator("[data-status]")).to_contain_text(f"Showing the day of {day}")
+    # Gaps are not about ownership: the meter was Alice's all along.
+    expect(page.locator("[data-status]")).not_to_contain_text("Only the hours while")
     answer = api_client_for(client).get(
         f"/api/devices/{device.id}/consumption/", {"date": day.isoformat()}
     )
