@@ -1,14 +1,20 @@
-# The two entry points of the README. Everything they do lives in scripts/.
-.PHONY: run test lint screenshots
+# The entry points of the README. Everything they do lives in scripts/.
+.PHONY: run test lint chaos screenshots bench
 
 run:  ## install, create and migrate the databases, load demo data, start every process
 	scripts/run.sh
 
-test:  ## install and run the whole test suite (real PostgreSQL and Redis) and the linters
+test:  ## install and run the whole test suite (real PostgreSQL and Redis), the linters, the short fault suite
 	scripts/test.sh
+
+chaos:  ## the fault suite: faults mid-stream, every acknowledged reading counted once (docs/reliability.md)
+	scripts/chaos.sh
 
 screenshots:  ## regenerate docs/screenshots/*.png from the browser tests (a test run never writes them)
 	scripts/screenshots.sh
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench:  ## the benchmarks with their same-run baselines, production settings, own databases (docs/benchmarks.md)
+	.venv/bin/python bench/run.py
