@@ -157,6 +157,9 @@ def _jsonl_rows(lines) -> Iterator[tuple[int, str, dict | str]]:
         except ValueError as error:
             yield number, line, f"not JSON: {error}"
             continue
+        except RecursionError:
+            yield number, line, "not JSON: nested too deeply"
+            continue
         if not isinstance(row, dict):
             yield number, line, "not a JSON object"
             continue

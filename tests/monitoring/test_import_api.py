@@ -152,3 +152,16 @@ def test_a_header_without_a_value_column_or_an_unknown_format_is_a_400(api_admin
 def test_an_unknown_meter_is_a_404(api_admin):
     response = post(api_admin, "7d8f4c7e-3e8b-4f3a-9f5e-2b7f1c1d2a3b", csv_of(LAST_YEAR, [1]))
     assert response.status_code == 404
+
+
+def test_odd_lines_are_reported_never_a_server_error(api_admin, meter):
+    lines = [
+        "[" * 100_000,  # nested deeper than the JSON parser goes
+        '{"timestamp": "0001-01-01T00:00:00+00:00", "measurement_value": 1}',
+        '{"timestamp": 99999999999999999999, "measurement_value": 1}',
+        '{"timestamp": "2025-01-01T00:00:00+00:00", "measurement_value": "\\u0000"}',
+        "null",
+    ]
+    answer = post(api_admin, meter, "\n".join(lines), "jsonl")
+    assert answer.status_code == 200
+    assert [error["line"] for error in answer.json()["errors"]] == [1, 2, 3, 4, 5]
