@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from ems.groups import ADMINS_GROUP, user_group
 
-from . import delivery_attempts, silence, wakeups
+from . import delivery_attempts, demand, silence, wakeups
 from .models import (
     Alert,
     AlertState,
@@ -50,7 +50,7 @@ from .partitions import (
     reading_partitions_drop_expired,
     reading_partitions_ensure,
 )
-from .validation import Rejection, readings_validate
+from .validation import Rejection, Window, readings_validate
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,7 @@ class IngestResult:
     withdrawn: list[Alert] = field(default_factory=list)
     # Other changes of state the batch made (a silent meter's alert resolved).
     updated: list[Alert] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
 
 
 def _lock_key(device_id: uuid.UUID) -> int:
@@ -454,15 +455,29 @@ def _quarantine_batch(readings: list, reason: str, detail: str, batch_id: str) -
 
 
 def readings_ingest(
-    *, raw_readings: list, now: dt.datetime | None = None, batch_id: str | None = None
+    *,
+    raw_readings: list,
+    now: dt.datetime | None = None,
+    batch_id: str | None = None,
+    historical: bool = False,
 ) -> IngestResult:
     """Validate, store and aggregate one batch in one transaction; returns what happened.
 
     Idempotent: a batch ingested again inserts nothing new and changes no total, so a batch
     interrupted at any point (the transaction rolls back) counts exactly once when retried.
+
+    `historical` (the bulk import, importing.py): any past is accepted, not only the live
+    window, and the alerts it raises are recorded as already acknowledged and not pushed:
+    last year's hours over the limit are history, not news (docs/monitoring.md, "History").
     """
-    validated = readings_validate(raw_readings=raw_readings, now=now or timezone.now())
-    result = IngestResult(rejected=len(validated.rejections), reasons=validated.reasons)
+    now = now or timezone.now()
+    window = Window.history(now) if historical else None
+    validated = readings_validate(raw_readings=raw_readings, now=now, window=window)
+    result = IngestResult(
+        rejected=len(validated.rejections),
+        reasons=validated.reasons,
+        rejections=validated.rejections,
+    )
     with transaction.atomic(using="monitoring"):
         readings_quarantine(rejections=validated.rejections, batch_id=batch_id)
         if validated.readings:
@@ -471,14 +486,42 @@ def readings_ingest(
             result.withdrawn = [alert for alert, change in changes if change == "withdrawn"]
             result.updated = [alert for alert, change in changes if change == "resolved"]
         result.duplicates = len(validated.readings) - result.stored
-        if result.alerts or result.withdrawn or result.updated:
-            raised, withdrawn = list(result.alerts), list(result.withdrawn)
-            updated = list(result.updated)
+        if historical:
+            result.alerts = _alerts_acknowledge_historical(result.alerts, now)
+        raised = [] if historical else list(result.alerts)
+        withdrawn, updated = list(result.withdrawn), list(result.updated)
+        # Live readings change their meters' current power (demand.py); history does not.
+        touched = [] if historical or not result.stored else _devices_of(validated.readings)
+        if raised or withdrawn or updated or touched:
             transaction.on_commit(
-                lambda: alerts_push(alerts=raised, withdrawn=withdrawn, updated=updated),
+                lambda: _push_after_commit(raised, withdrawn, updated, touched),
                 using="monitoring",
             )
     return result
+
+
+def _devices_of(readings) -> list[uuid.UUID]:
+    return sorted({reading.device_id for reading in readings})
+
+
+def _push_after_commit(
+    raised: list[Alert], withdrawn: list[Alert], updated: list[Alert], touched: list
+) -> None:
+    alerts_push(alerts=raised, withdrawn=withdrawn, updated=updated)
+    if touched:
+        try:
+            demand.demand_push(device_ids=touched)
+        except Exception:  # best effort, like the alerts: the readings are stored
+            logger.exception("could not push the demand of %s meters", len(touched))
+
+
+def _alerts_acknowledge_historical(alerts: list[Alert], now: dt.datetime) -> list[Alert]:
+    """Record the imported hours' alerts as acknowledged at `now`: kept, but nobody's news."""
+    ids = [alert.id for alert in alerts]
+    Alert.objects.using("monitoring").filter(id__in=ids, state=AlertState.OPEN).update(
+        state=AlertState.ACKNOWLEDGED, acknowledged_at=now
+    )
+    return list(Alert.objects.using("monitoring").filter(id__in=ids).order_by("id"))
 
 
 def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
@@ -589,13 +632,18 @@ def alerts_push(
             message = {"type": kind, "alert": alert_payload(alert)}
             groups = [ADMINS_GROUP] + ([user_group(alert.owner_id)] if alert.owner_id else [])
             messages += [(group, message) for group in groups]
+    push_messages(messages)
+
+
+def push_messages(messages: list[tuple[str, dict]]) -> None:
+    """Send (group, message) pairs on the channel layer, best effort, in one round trip."""
     if not messages:
         return
     future = asyncio.run_coroutine_threadsafe(_group_send_all(messages), _push_loop())
     try:
         future.result(timeout=10)
     except Exception:  # best effort, see above
-        logger.exception("could not push %s alert messages", len(messages))
+        logger.exception("could not push %s messages", len(messages))
 
 
 _loop_lock = threading.Lock()
@@ -622,7 +670,7 @@ async def _group_send_all(messages: list[tuple[str, dict]]) -> None:
         try:
             await channel_layer.group_send(group, message)
         except Exception:  # the channel layer is best effort; the alert is stored
-            logger.exception("could not push alert %s to %s", message["alert"]["id"], group)
+            logger.exception("could not push %s to %s", message["type"], group)
 
     # Concurrently: a batch of a fleet can raise dozens of alerts, each a few Redis round trips.
     await asyncio.gather(*(send(group, message) for group, message in messages))

@@ -360,6 +360,9 @@ MONITORING_READING_PARTITIONS_AHEAD = env.int("MONITORING_READING_PARTITIONS_AHE
 # meter that reports hourly is not in a gap) is an estimate: stored and shown, marked
 # `estimated`, but it does not count towards alerts (docs/monitoring.md, "Alerts").
 MONITORING_GAP_INTERVALS = env.int("MONITORING_GAP_INTERVALS", default=6)
+# A meter's live demand (kW) is pushed over its owner's socket at most this often
+# (docs/monitoring.md, "Live demand").
+MONITORING_DEMAND_PUSH_SECONDS = env.int("MONITORING_DEMAND_PUSH_SECONDS", default=10)
 # Beat wakes the readings workers this often, so a batch left by a worker that died, or accepted
 # while the broker was down, is ingested within seconds. A drain task works at most
 # MONITORING_DRAIN_SECONDS before it leaves the rest to the next wake-up.

@@ -128,6 +128,8 @@ if (isClient || "liveAlerts" in document.body.dataset) {
         if (frame.type === "alert") announce(frame);
         else if (frame.type === "alert.withdrawn") withdraw(frame);
         else if (frame.type === "alert.updated") update(frame);
+        // A meter's current power (throttled per meter by the worker): pages that show it listen.
+        else if (frame.type === "demand") document.dispatchEvent(new CustomEvent("ems:demand", { detail: frame }));
       },
       onOpen: ({ reconnected }) => {
         if (reconnected) catchUp();

@@ -114,3 +114,14 @@ def latest_schema_after():
     executor = MigrationExecutor(connections["monitoring"])
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes("monitoring"))
+
+
+async def all_received(layer, channel, seconds=1.0) -> list[dict]:
+    """Every message the channel gets until none comes for `seconds` (one event loop)."""
+    messages = []
+    while True:
+        try:
+            async with asyncio.timeout(seconds):
+                messages.append(await layer.receive(channel))
+        except TimeoutError:
+            return messages
