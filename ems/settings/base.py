@@ -372,6 +372,9 @@ MONITORING_READING_PARTITIONS_AHEAD = env.int("MONITORING_READING_PARTITIONS_AHE
 # meter that reports hourly is not in a gap) is an estimate: stored and shown, marked
 # `estimated`, but it does not count towards alerts (docs/monitoring.md, "Alerts").
 MONITORING_GAP_INTERVALS = env.int("MONITORING_GAP_INTERVALS", default=6)
+# A meter's live demand (kW) is pushed over its owner's socket at most this often
+# (docs/monitoring.md, "Live demand").
+MONITORING_DEMAND_PUSH_SECONDS = env.int("MONITORING_DEMAND_PUSH_SECONDS", default=10)
 # Beat wakes the readings workers this often, so a batch left by a worker that died, or accepted
 # while the broker was down, is ingested within seconds. A drain task works at most
 # MONITORING_DRAIN_SECONDS before it leaves the rest to the next wake-up.
@@ -388,6 +391,20 @@ CELERY_BEAT_SCHEDULE["monitoring-inbox-sweep"] = {
     "schedule": MONITORING_INBOX_SWEEP_SECONDS,
     # A sweep not started within its period is dropped: busy workers are draining already.
     "options": {"queue": "readings", "expires": MONITORING_INBOX_SWEEP_SECONDS},
+}
+# Alerts beyond "over the limit" (docs/monitoring.md, "Silent meters", "Warnings"): a meter that
+# sent nothing for more than MONITORING_SILENCE_INTERVALS nominal intervals is silent; a warning
+# needs at least MONITORING_WARNING_MIN_OBSERVED_SECONDS of the hour observed. Beat runs both
+# checks every MONITORING_ALERT_CHECK_SECONDS.
+MONITORING_SILENCE_INTERVALS = env.int("MONITORING_SILENCE_INTERVALS", default=3)
+MONITORING_WARNING_MIN_OBSERVED_SECONDS = env.int(
+    "MONITORING_WARNING_MIN_OBSERVED_SECONDS", default=900
+)
+MONITORING_ALERT_CHECK_SECONDS = env.float("MONITORING_ALERT_CHECK_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["monitoring-alert-checks"] = {
+    "task": "monitoring.check_alerts",
+    "schedule": MONITORING_ALERT_CHECK_SECONDS,
+    "options": {"queue": "events", "expires": MONITORING_ALERT_CHECK_SECONDS},
 }
 CELERY_BEAT_SCHEDULE["monitoring-raw-retention"] = {
     "task": "monitoring.delete_old_readings",

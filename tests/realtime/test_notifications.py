@@ -3,7 +3,7 @@
 import pytest
 from channels.layers import get_channel_layer
 
-from ems.groups import ADMINS_GROUP, user_group
+from ems.groups import ADMINS_GROUP, demand_group, user_group
 from tests.sockets import async_test, nothing_more, open_socket, receive
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "chat"])
@@ -78,6 +78,30 @@ async def test_a_withdrawal_and_a_reopening_reach_the_owner_each_once(
             assert [frame["type"] for frame in frames] == ["alert", "alert.withdrawn", "alert"]
             assert frames[1] == {**withdrawn, "type": "alert.withdrawn"}
             assert await nothing_more(socket)
+        assert await nothing_more(socket_b)
+
+
+@async_test
+async def test_a_meters_demand_reaches_its_owner_as_a_demand_frame_once(
+    client_a, admin, token_a, token_b, token_admin
+):
+    demand = {
+        "device": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "kw": 1.2,
+        "at": "2026-11-27T10:10:00+00:00",
+        "interval_seconds": 600.0,
+        "stale": False,
+    }
+    async with (
+        open_socket("/ws/notifications/", token_a) as socket_a,
+        open_socket("/ws/notifications/", token_b) as socket_b,
+    ):
+        layer = get_channel_layer()
+        event = {"type": "demand.updated", "demand": demand}
+        await layer.group_send(demand_group(client_a.id), event)
+        await layer.group_send(demand_group(client_a.id), event)
+        assert await receive(socket_a) == {"type": "demand", **demand}
+        assert await nothing_more(socket_a)
         assert await nothing_more(socket_b)
 
 
