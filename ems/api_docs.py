@@ -38,6 +38,10 @@ ALERT = {
 TOKENS = {"access": "eyJhbGciOiJIUzI1NiIs...", "refresh": "eyJhbGciOiJIUzI1NiIs..."}
 
 
+class PerMedia(dict):
+    """An example for each media type of a body (a CSV file is not a JSON-lines file)."""
+
+
 def _page(*results) -> dict:
     return {"count": len(results), "next": None, "previous": None, "results": list(results)}
 
@@ -233,6 +237,42 @@ OPERATIONS: dict[tuple[str, str], tuple[str | None, object, object]] = {
         None,
         {"ticket": "Yt3m...", "protocol": "ems.ticket", "expires_in": 30},
     ),
+    ("post", "/api/alerts/acknowledge/"): (
+        None,
+        {"device": DEVICE, "comment": "Compressor left on over the weekend."},
+        {"acknowledged": 3},
+    ),
+    ("get", "/api/devices/{device_id}/consumption/demand/"): (
+        "The meter's current power, from its latest readings (`stale` once they are old).",
+        None,
+        {
+            "device": DEVICE,
+            "kw": 1.2,
+            "at": "2026-11-27T10:10:00+00:00",
+            "interval_seconds": 600.0,
+            "stale": False,
+        },
+    ),
+    ("post", "/api/readings/import/"): (
+        None,
+        PerMedia(
+            {
+                "text/csv": "timestamp,measurement_value\n2025-01-01T00:00:00Z,100.0\n"
+                "2025-01-01T00:10:00Z,100.2\n",
+                "application/x-ndjson": '{"timestamp": "2025-01-01T00:00:00Z", '
+                '"measurement_value": 100.0}\n',
+            }
+        ),
+        {
+            "lines": 2,
+            "stored": 2,
+            "duplicates": 0,
+            "rejected": 0,
+            "reasons": {},
+            "errors": [],
+            "historical_alerts": 0,
+        },
+    ),
     ("patch", "/api/users/me/"): (None, None, None),
     ("post", "/api/users/me/password/"): (None, None, None),
 }
@@ -304,7 +344,7 @@ def _errors_of(method: str, path: str, operation: dict) -> list[str]:
     )
     if admin_only:
         codes.append("403")
-    if path == "/api/readings/":
+    if path.startswith("/api/readings/"):
         codes += ["403", "413"]
     if "{" in path:
         codes.append("404")
@@ -314,8 +354,10 @@ def _errors_of(method: str, path: str, operation: dict) -> list[str]:
 
 
 def _example(content: dict, value) -> None:
-    for media in content.values():
-        media.setdefault("examples", {"example": {"value": value}})
+    for media_type, media in content.items():
+        example = value.get(media_type) if isinstance(value, PerMedia) else value
+        if example is not None:
+            media.setdefault("examples", {"example": {"value": example}})
 
 
 def document_operations(result: dict, generator, request, public) -> dict:
