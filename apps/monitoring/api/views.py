@@ -523,7 +523,11 @@ class AlertAcknowledgeAllApi(APIView):
     class OutputSerializer(serializers.Serializer):
         acknowledged = serializers.IntegerField(help_text="How many alerts were acknowledged")
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    @extend_schema(
+        operation_id="alerts_acknowledge_all",
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+    )
     def post(self, request):
         body = self.InputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
