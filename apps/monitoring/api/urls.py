@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import limit_views, views
 
 urlpatterns = [
     path("readings/", views.ReadingsIngestApi.as_view(), name="readings-ingest"),
@@ -17,6 +17,11 @@ urlpatterns = [
         "devices/<uuid:device_id>/consumption/demand/",
         views.DemandApi.as_view(),
         name="device-demand",
+    ),
+    path(
+        "devices/<uuid:device_id>/consumption/limit-suggestion/",
+        limit_views.LimitSuggestionApi.as_view(),
+        name="device-limit-suggestion",
     ),
     # Before the devices app's /api/devices/{id}/ wherever both are mounted; "former" is no uuid.
     path("devices/former/", views.FormerDeviceListApi.as_view(), name="device-former-list"),
