@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from apps.users import selectors as user_selectors
 
-from . import admin_token_views, services
+from . import admin_limit_views, admin_token_views, services
 from .models import Device
 
 UNASSIGNED_LABEL = "— unassigned —"
@@ -156,7 +156,17 @@ class DeviceAdmin(admin.ModelAdmin):
         return changelist
 
     def get_urls(self):
-        return admin_token_views.token_urls(self) + super().get_urls()
+        return (
+            admin_token_views.token_urls(self)
+            + admin_limit_views.limit_urls(self)
+            + super().get_urls()
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The limit that fits the meter's history, with its "Apply" button (admin_limit_views).
+        suggestion = admin_limit_views.suggestion_for(object_id)
+        extra_context = {**(extra_context or {}), "limit_suggestion": suggestion}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="id", ordering="id")
     def short_id(self, device):

@@ -18,7 +18,8 @@ from apps.users.models import User
 from tests.devices.conftest import make_device
 from tests.factories import create_user
 
-pytestmark = pytest.mark.django_db(databases=["default", "devices"])
+# The meter's page reads monitoring too: the limit that fits (admin_limit_views.py).
+pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"])
 
 CHANGELIST = "/admin/devices/device/"
 
