@@ -20,6 +20,21 @@ def conversation_get_for_user(
     return conversations.first()
 
 
+def alert_reference_in(*, conversation_id: int, alert_id: int) -> dict | None:
+    """The reference card of this alert in the conversation (the newest), None if it has none."""
+    message = (
+        Message.objects.using("chat")
+        .filter(
+            conversation_id=conversation_id,
+            reference__kind="alert",
+            reference__alert_id=alert_id,
+        )
+        .order_by("-id")
+        .first()
+    )
+    return message.reference if message else None
+
+
 def conversation_list_for_user(*, user_id: int, is_admin: bool) -> QuerySet[Conversation]:
     """Conversations this person sees, newest activity first, with `unread_count`.
 

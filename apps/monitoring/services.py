@@ -685,6 +685,13 @@ def alert_acknowledge(*, alert: Alert, comment: str = "") -> Alert:
     return Alert.objects.using("monitoring").get(id=alert.id)
 
 
+def alert_acknowledge_if_open(*, alert: Alert, comment: str = "") -> bool:
+    """Acknowledge the alert if it is open; True only for the call that did (one UPDATE, so of
+    two at once exactly one is told it acknowledged it)."""
+    only_this = Alert.objects.using("monitoring").filter(id=alert.id)
+    return alerts_acknowledge(alerts=only_this, comment=comment) == 1
+
+
 def alerts_acknowledge(*, alerts: QuerySet[Alert], comment: str = "") -> int:
     """Acknowledge the open alerts among `alerts` (one UPDATE); how many were."""
     with transaction.atomic(using="monitoring"):

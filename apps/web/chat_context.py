@@ -77,6 +77,8 @@ def reference_for(
         "period": f"{period} ({user.timezone})" if kind != "meter" else period,
         "date": day.isoformat() if day else None,
         "kwh": None if kwh is None else round(kwh, 3),
+        # The card's "Acknowledge" button (chat_acknowledge.py) acts on this alert.
+        "alert_id": alert_id if kind == "alert" else None,
         "max_hourly_kwh": limit,
         **_links(device_id, day),
     }

@@ -6,7 +6,7 @@ names avoid the API's (`register`, `logout` are taken by apps.users.api).
 
 from django.urls import path
 
-from . import account, chat_context, fleet, support, views
+from . import account, chat_acknowledge, chat_context, fleet, support, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -25,6 +25,11 @@ urlpatterns = [
     path("account/export/", account.AccountExportView.as_view(), name="account-export"),
     path("account/delete/", account.AccountDeleteView.as_view(), name="account-delete"),
     path("chat/ask/", chat_context.AskAboutView.as_view(), name="chat-ask"),
+    path(
+        "chat/<int:conversation_id>/alerts/<int:alert_id>/acknowledge/",
+        chat_acknowledge.ChatAlertAcknowledgeView.as_view(),
+        name="chat-alert-acknowledge",
+    ),
     path("staff/fleet/", fleet.FleetView.as_view(), name="staff-fleet"),
     path(
         "staff/devices/<uuid:device_id>/",
