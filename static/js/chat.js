@@ -4,7 +4,7 @@
 // sender's name and role, the other side's typing, and "Read" on one's own messages once the
 // other side has read them. Frames: docs/realtime.md.
 
-import { api } from "./api.js";
+import { api, csrfToken } from "./api.js";
 import { h } from "./dom.js";
 import { dateTimeLabel, hourLabel, localDate } from "./format.js";
 import { liveSocket } from "./socket.js";
@@ -68,18 +68,43 @@ export class ChatConnection {
 
 let instances = 0;
 
+// An alert's card acknowledges it (either side): the web process acknowledges the alert and
+// posts "Alert ... acknowledged by X" in the conversation, which arrives as a message frame.
+async function acknowledgeFromCard(button, conversationId, alertId) {
+  button.disabled = true;
+  try {
+    const response = await fetch(`/chat/${conversationId}/alerts/${alertId}/acknowledge/`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.detail || `Request failed (${response.status}).`);
+    button.textContent = data.acknowledged ? "Acknowledged" : `Already ${data.state.replace("_", " ")}`;
+  } catch (error) {
+    button.disabled = false;
+    toast(error.message, { kind: "warning", title: "The alert was not acknowledged" });
+  }
+}
+
 // "Ask about this": the meter, period and energy a message is about, with a link to that chart
 // (the client's own page, or the support view for staff). Figures come from the server.
-function referenceCard(reference, staff) {
+function referenceCard(reference, staff, conversationId) {
   const limit = `${Number(reference.max_hourly_kwh).toFixed(2)} kWh per hour`;
   let figures;
   if (reference.kind === "alert") figures = `${Number(reference.kwh).toFixed(2)} kWh in the hour, maximum ${limit}`;
   else if (reference.kind === "day") figures = reference.kwh === null ? `No data that day · maximum ${limit}` : `${Number(reference.kwh).toFixed(2)} kWh that day · maximum ${limit}`;
   else figures = `Maximum ${limit}`;
-  return h("div", { class: "chat__card", "data-reference": reference.kind },
+  const card = h("div", { class: "chat__card", "data-reference": reference.kind },
     h("p", { class: "chat__card-title" }, h("strong", { text: reference.device_name }), ` · ${reference.period}`),
     h("p", { class: "chat__card-figures", text: figures }),
     h("a", { href: staff ? reference.support_url : reference.client_url, text: staff ? "Open the client's view of this chart" : "Open this chart" }));
+  if (reference.kind === "alert" && reference.alert_id) {
+    const button = h("button", { type: "button", class: "button button--quiet chat__card-acknowledge", text: "Acknowledge this alert" });
+    button.addEventListener("click", () => acknowledgeFromCard(button, conversationId, reference.alert_id));
+    card.append(" ", button);
+  }
+  return card;
 }
 
 export class ConversationView {
@@ -206,7 +231,7 @@ export class ConversationView {
         h("time", { datetime: message.created_at, title: dateTimeLabel(message.created_at),
           text: localDate(new Date(message.created_at)) === localDate() ? hourLabel(message.created_at) : dateTimeLabel(message.created_at) })),
       h("p", { class: "chat__body", text: message.body }));
-    if (message.reference) item.append(referenceCard(message.reference, this.connection.me.role === "admin"));
+    if (message.reference) item.append(referenceCard(message.reference, this.connection.me.role === "admin", this.id));
     if (own) {
       const mark = h("span", { class: "chat__read small", "data-read": "", hidden: message.id > this.otherReadUpTo, text: "Read" });
       item.append(mark);

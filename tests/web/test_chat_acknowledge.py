@@ -11,6 +11,7 @@ from django.test import Client
 from apps.chat.broadcast import conversation_group
 from apps.chat.models import Conversation, Message
 from apps.monitoring.models import Alert, AlertState
+from tests.factories import api_client_for
 from tests.sockets import fresh_channel_layer  # noqa: F401
 from tests.web.meters import assigned_meter_in_transaction, ingest, last_full_hour
 
@@ -55,6 +56,14 @@ def test_the_card_carries_the_alerts_id(asked_alert):
     conversation, alert = asked_alert
     card = Message.objects.using("chat").get(conversation=conversation)
     assert card.reference["alert_id"] == alert.id
+
+
+def test_the_card_over_rest_carries_the_alerts_id_for_both_sides(client_a, admin, asked_alert):
+    conversation, alert = asked_alert
+    for person in (client_a, admin):
+        page = api_client_for(person).get(f"/api/chat/conversations/{conversation.id}/messages/")
+        (message,) = page.json()["results"]
+        assert message["reference"]["alert_id"] == alert.id
 
 
 def test_staff_acknowledge_from_the_card_and_a_line_is_posted(admin, asked_alert):

@@ -32,6 +32,11 @@ class ReferenceSerializer(serializers.Serializer):
     max_hourly_kwh = serializers.FloatField()
     client_url = serializers.CharField(help_text="The chart on the client's own page.")
     support_url = serializers.CharField(help_text="The same chart in the support view (staff).")
+    alert_id = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="The alert of an `alert` card (its Acknowledge button); null otherwise.",
+    )
 
 
 class MessageOutputSerializer(serializers.Serializer):
