@@ -1,11 +1,20 @@
 # The two entry points of the README. Everything they do lives in scripts/.
-.PHONY: run test lint screenshots
+.PHONY: run test test-deploy backup restore lint screenshots
 
 run:  ## install, create and migrate the databases, load demo data, start every process
 	scripts/run.sh
 
 test:  ## install and run the whole test suite (real PostgreSQL and Redis) and the linters
 	scripts/test.sh
+
+test-deploy:  ## boot docker/compose.yaml for real (Docker installed and started if missing) and check it end to end
+	scripts/test-deploy.sh
+
+backup:  ## pg_dump each database of the running docker stack into backups/<date>/
+	scripts/backup.sh
+
+restore:  ## restore BACKUP=backups/<date> into a fresh docker stack
+	scripts/restore.sh $(BACKUP)
 
 screenshots:  ## regenerate docs/screenshots/*.png from the browser tests (a test run never writes them)
 	scripts/screenshots.sh
