@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install and run the whole test suite against real PostgreSQL and Redis, then lint.
+# Install and run the whole test suite against real PostgreSQL and Redis, then lint, then boot
+# the docker deployment for real (scripts/test-deploy.sh, its last line `deploy: N passed, M
+# failed`). EMS_TEST_DEPLOY=0 leaves the deployment out, and says so; nothing else skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,3 +11,8 @@ scripts/services.sh
 .venv/bin/ruff format --check .
 scripts/check-docker.sh
 .venv/bin/python -m pytest "$@"
+if [ "${EMS_TEST_DEPLOY:-1}" = 0 ]; then
+    echo "test-deploy NOT RUN (EMS_TEST_DEPLOY=0): the docker deployment is untested"
+else
+    scripts/test-deploy.sh
+fi

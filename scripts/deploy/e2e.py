@@ -497,7 +497,7 @@ def isolation_readyz():
 def ingest_rate(label: str, meters: int = 20, per_meter: int = 1000) -> float:
     """Readings/s from the first POST to an empty inbox, posted by the administrator."""
     owner = STATE["client"]["id"]
-    devices = [new_meter(owner, 1e6, "interval")[0] for _ in range(meters)]
+    devices = [new_meter(owner, 10000, "interval")[0] for _ in range(meters)]
     start_hour = whole_hour(60)
     batches = [
         [
@@ -673,7 +673,7 @@ class Stream(threading.Thread):
 
 def faults_nothing_lost():
     client, access = new_client("faults")
-    device, token = new_meter(client["id"], 1e6, "interval")
+    device, token = new_meter(client["id"], 10000, "interval")
     hour = whole_hour(5)
     # The meter is known to monitoring before the stream starts (its first reading is at :00:30).
     post_readings(device, token, [(hour + dt.timedelta(seconds=30), 1.0)])
