@@ -494,7 +494,7 @@ def isolation_readyz():
 # --- throughput ----------------------------------------------------------------------------------
 
 
-def ingest_rate(label: str, meters: int = 20, per_meter: int = 1000) -> float:
+def ingest_rate(label: str, meters: int = 40, per_meter: int = 1000) -> float:
     """Readings/s from the first POST to an empty inbox, posted by the administrator."""
     owner = STATE["client"]["id"]
     devices = [new_meter(owner, 10000, "interval")[0] for _ in range(meters)]
@@ -644,8 +644,8 @@ class Stream(threading.Thread):
 
     def run(self):
         second = 0
-        while not self.stopping.is_set() and second < 3500:
-            moment = self.hour + dt.timedelta(seconds=60 + second)
+        while not self.stopping.is_set() and second < 2000:
+            moment = self.hour + dt.timedelta(minutes=20, seconds=1 + second)
             second += 1
             body = [
                 {
@@ -675,8 +675,10 @@ def faults_nothing_lost():
     client, access = new_client("faults")
     device, token = new_meter(client["id"], 10000, "interval")
     hour = whole_hour(5)
-    # The meter is known to monitoring before the stream starts (its first reading is at :00:30).
-    post_readings(device, token, [(hour + dt.timedelta(seconds=30), 1.0)])
+    # The meter is known to monitoring before the stream starts. This first reading's energy is
+    # spread over the nominal 10 minutes before it (no predecessor), inside the hour as well; each
+    # later one covers the second since its predecessor.
+    post_readings(device, token, [(hour + dt.timedelta(minutes=20), 1.0)])
     stream = Stream(device, token, hour)
     stream.start()
     steps = []
