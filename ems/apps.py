@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class EmsConfig(AppConfig):
     name = "ems"
     verbose_name = "EMS"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the production secrets check)

@@ -16,7 +16,10 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from .checks import refuse_to_start_if_insecure  # noqa: E402
 from .websocket_routing import websocket_urlpatterns  # noqa: E402
+
+refuse_to_start_if_insecure()
 
 protocols = {
     "http": django_asgi_app,

@@ -2,10 +2,32 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ems.settings.local")
 
 app = Celery("ems")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def refuse_to_start_if_insecure(**kwargs) -> None:
+    # Celery's Django fix-up runs the system checks but only logs their errors, and it logs any
+    # exception a signal handler raises: SystemExit is what stops a worker or beat that has
+    # production settings and weak keys (ems/checks.py).
+    import sys
+
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    django.setup()
+    from .checks import refuse_to_start_if_insecure as check
+
+    try:
+        check()
+    except ImproperlyConfigured as error:
+        # Beat swallows SystemExit's message and redirects sys.stderr: write it first.
+        print(error, file=sys.__stderr__, flush=True)
+        raise SystemExit(1) from error

@@ -8,10 +8,11 @@ database.
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from apps.users.api.urls import auth_urlpatterns, users_urlpatterns
 
+from .docs import ApiDocsView
 from .health import healthz, readyz
 from .processes import PROCESS_ROLES
 
@@ -20,7 +21,7 @@ COMMON = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
 ]
 USERS = [
     path("api/auth/", include(auth_urlpatterns)),

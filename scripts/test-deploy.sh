@@ -79,7 +79,7 @@ PY
 }
 
 settings() {
-    secret() { .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))"; }
+    secret() { .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(48))"; }
     https_port=$(free_port "${EMS_TEST_HTTPS_PORT:-8443}")
     http_port=$(free_port "${EMS_TEST_HTTP_PORT:-8080}")
     admin_password=$(secret)

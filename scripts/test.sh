@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install and run the whole test suite against real PostgreSQL and Redis, then lint, then boot
-# the docker deployment for real (scripts/test-deploy.sh, its last line `deploy: N passed, M
-# failed`). EMS_TEST_DEPLOY=0 leaves the deployment out, and says so; nothing else skips it.
+# Install and run the whole test suite against real PostgreSQL and Redis, lint, the short fault
+# suite, then boot the docker deployment for real (scripts/test-deploy.sh, its last line
+# `deploy: N passed, M failed`). EMS_TEST_DEPLOY=0 leaves the deployment out, and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,8 @@ scripts/services.sh
 .venv/bin/ruff format --check .
 scripts/check-docker.sh
 .venv/bin/python -m pytest "$@"
+# The short subset of the fault suite (docs/reliability.md): a worker kill, a PostgreSQL stop.
+scripts/chaos.sh --quick
 if [ "${EMS_TEST_DEPLOY:-1}" = 0 ]; then
     echo "test-deploy NOT RUN (EMS_TEST_DEPLOY=0): the docker deployment is untested"
 else

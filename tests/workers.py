@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 from celery.contrib.testing.worker import start_worker
 
+from apps.monitoring import wakeups
 from ems.celery import app
 from ems.events import DEVICES_QUEUE, EVENTS_QUEUE, READINGS_QUEUE
 
@@ -23,6 +24,8 @@ def celery_worker(*queues: str) -> Iterator[None]:
     with app.connection_for_write() as connection:
         for queue in queues or ALL_QUEUES:
             connection.default_channel.queue_purge(queue)
+    # A wake-up of the inbox just purged must not keep the next ones from being sent.
+    wakeups.drain_started()
     with start_worker(
         app,
         pool="solo",

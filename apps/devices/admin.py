@@ -218,13 +218,21 @@ class DeviceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Issue a new ingestion token (shown once)")
     def issue_ingestion_tokens(self, request, queryset):
-        for device in queryset:
-            token = services.device_ingestion_token_issue(device=device)
-            messages.warning(
-                request,
-                f"Ingestion token of “{device}” ({device.id}): {token} — shown only this once; "
-                "store it in the meter now. Any older token of this device stopped working.",
-            )
+        # The tokens are rendered in this answer, not passed on as flash messages: Django's
+        # message cookie is signed, not encrypted, so a secret in it would sit in the browser's
+        # cookie store (and in any log of Cookie headers) until the next page.
+        issued = [
+            (device, services.device_ingestion_token_issue(device=device)) for device in queryset
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "New ingestion tokens",
+            "opts": self.model._meta,
+            "issued": issued,
+        }
+        response = TemplateResponse(request, "admin/devices/device/ingestion_tokens.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description="Revoke ingestion tokens")
     def revoke_ingestion_tokens(self, request, queryset):

@@ -10,17 +10,12 @@ is 1 and ingestion goes on.
 import logging
 
 import redis
-from django.conf import settings
+
+from .wakeups import broker_redis
 
 logger = logging.getLogger(__name__)
 
 _EXPIRY_SECONDS = 86400
-
-
-def _client() -> redis.Redis:
-    return redis.Redis.from_url(
-        settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
-    )
 
 
 def _key(name: str) -> str:
@@ -30,7 +25,7 @@ def _key(name: str) -> str:
 def start(name: str) -> int:
     """Count one more attempt at `name`; returns the attempts so far, this one included."""
     try:
-        with _client().pipeline() as pipeline:
+        with broker_redis().pipeline() as pipeline:
             pipeline.incr(_key(name))
             pipeline.expire(_key(name), _EXPIRY_SECONDS)
             count, _ = pipeline.execute()
@@ -42,6 +37,6 @@ def start(name: str) -> int:
 
 def forget(name: str) -> None:
     try:
-        _client().delete(_key(name))
+        broker_redis().delete(_key(name))
     except redis.RedisError as error:
         logger.warning("attempts of %s not forgotten (%r)", name, error)

@@ -1,7 +1,7 @@
 """Monitoring's own data: projection of devices, raw readings, hourly consumption, alerts."""
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import BrinIndex, GinIndex
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ems.vocabulary import MeterKind
@@ -34,13 +34,15 @@ class DeviceProjection(models.Model):
 
 
 class Reading(models.Model):
-    """A raw reading as the meter sent it: unique per device and timestamp (duplicates ignored).
+    """A raw reading as the meter sent it: one per device and timestamp (duplicates ignored).
 
-    Raw readings are kept for a retention period (MONITORING_RAW_RETENTION_DAYS); hourly
-    consumption is derived from them and kept for ever.
+    The table is partitioned by UTC month of `timestamp` (partitions.py; migration 0007), keyed
+    by (device_id, timestamp), with no surrogate id. Raw readings are kept for a retention
+    period (MONITORING_RAW_RETENTION_DAYS, whole months dropped); hourly consumption is derived
+    from them and kept for ever.
     """
 
-    id = models.BigAutoField(primary_key=True)
+    pk = models.CompositePrimaryKey("device_id", "timestamp")
     # The device's id in the devices database: a plain column, no foreign key across databases.
     device_id = models.UUIDField()
     timestamp = models.DateTimeField()
@@ -49,13 +51,6 @@ class Reading(models.Model):
 
     class Meta:
         db_table = "monitoring_reading"
-        constraints = [
-            models.UniqueConstraint(fields=["device_id", "timestamp"], name="reading_device_time")
-        ]
-        indexes = [
-            # Retention deletes by age across all devices; BRIN is tiny on an append-mostly table.
-            BrinIndex(fields=["timestamp"], name="reading_timestamp_brin"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.device_id} {self.timestamp.isoformat()} {self.value}"

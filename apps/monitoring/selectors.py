@@ -121,11 +121,18 @@ def devices_assigned() -> list[DeviceInfo]:
     return [_info(device) for device in devices.order_by("id")]
 
 
-# An hourly row counts only if it lies wholly inside one of the visible stretches.
-_VISIBLE_HOUR = """
-    EXISTS (SELECT 1 FROM unnest(%(visible_from)s::timestamptz[], %(visible_to)s::timestamptz[])
-                   AS v(low, high)
-             WHERE h.hour_start >= v.low AND h.hour_start + interval '1 hour' <= v.high)
+# The hourly rows of the visible stretches, read by index range (device, hour) one stretch at a
+# time: an hour counts only if it lies wholly inside a stretch (stretches never overlap). The
+# range bounds are in the join itself, so the cost follows the hours asked for, not the meter's
+# history (docs/benchmarks.md, "Reads").
+_VISIBLE_HOURS = """
+    SELECT h.hour_start, h.kwh
+    FROM unnest(%(visible_from)s::timestamptz[], %(visible_to)s::timestamptz[]) AS v(low, high)
+    JOIN monitoring_hourly_consumption h
+      ON h.device_id = %(device)s
+     AND h.hour_start >= greatest(v.low, %(start)s::timestamptz)
+     AND h.hour_start < %(end)s::timestamptz
+     AND h.hour_start <= v.high - interval '1 hour'
 """
 
 # The local days a consumption query may name: any day a meter can have readings for, with
@@ -157,32 +164,26 @@ def consumption_buckets(
             SELECT g.hour_start, coalesce(h.kwh, 0)
             FROM generate_series(%(start)s::timestamptz, %(end)s::timestamptz - interval '1 hour',
                                  interval '1 hour') AS g(hour_start)
-            LEFT JOIN monitoring_hourly_consumption h
-                   ON h.device_id = %(device)s AND h.hour_start = g.hour_start
-                  AND {_VISIBLE_HOUR}
+            LEFT JOIN ({_VISIBLE_HOURS}) AS h USING (hour_start)
             ORDER BY g.hour_start
-        """  # noqa: S608 - _VISIBLE_HOUR is a constant
+        """  # noqa: S608 - _VISIBLE_HOURS is a constant
     elif bucket in ("day", "month"):
-        # Local calendar buckets: truncate in the person's zone, then back to an instant.
+        # Local calendar buckets, each an instant range [low, high): the hours are summed by
+        # index range per bucket, with no time zone arithmetic per hourly row.
         statement = f"""
             WITH buckets AS (
-                SELECT g.local_start
+                SELECT g.local_start, g.local_start AT TIME ZONE %(tz)s AS low,
+                       (g.local_start + %(step)s::interval) AT TIME ZONE %(tz)s AS high
                 FROM generate_series(
                     (%(start)s::timestamptz AT TIME ZONE %(tz)s),
                     (%(end)s::timestamptz AT TIME ZONE %(tz)s) - %(step)s::interval,
                     %(step)s::interval) AS g(local_start)
-            ), sums AS (
-                SELECT date_trunc(%(bucket)s, h.hour_start AT TIME ZONE %(tz)s) AS local_start,
-                       sum(h.kwh) AS kwh
-                FROM monitoring_hourly_consumption h
-                WHERE h.device_id = %(device)s AND h.hour_start >= %(start)s
-                  AND h.hour_start < %(end)s AND {_VISIBLE_HOUR}
-                GROUP BY 1
-            )
-            SELECT b.local_start AT TIME ZONE %(tz)s, coalesce(s.kwh, 0)
-            FROM buckets b LEFT JOIN sums s USING (local_start)
+            ), hours AS ({_VISIBLE_HOURS})
+            SELECT b.low, coalesce((SELECT sum(h.kwh) FROM hours h
+                                     WHERE h.hour_start >= b.low AND h.hour_start < b.high), 0)
+            FROM buckets b
             ORDER BY b.local_start
-        """  # noqa: S608 - _VISIBLE_HOUR is a constant
+        """  # noqa: S608 - _VISIBLE_HOURS is a constant
     else:
         raise ValueError(f"Unknown bucket {bucket!r}: hour, day or month.")
     params = {

@@ -34,19 +34,21 @@ from django.db import (
 from django.db.models import JSONField, Value
 from django.utils import timezone
 
-from ems.celery import app as celery_app
-from ems.events import READINGS_QUEUE
 from ems.groups import ADMINS_GROUP, user_group
-from ems.publish import PUBLISH_ERRORS
 
-from . import delivery_attempts
+from . import delivery_attempts, wakeups
 from .models import Alert, AlertState, InboxBatch, QuarantinedReading, QuarantineReason
+from .partitions import (
+    RetentionResult,
+    reading_partitions_drop_expired,
+    reading_partitions_ensure,
+)
 from .validation import Rejection, readings_validate
 
 logger = logging.getLogger(__name__)
 
 # The Celery task that drains the inbox (apps/monitoring/tasks.py registers it): a wake-up.
-DRAIN_INBOX = "monitoring.drain_inbox"
+DRAIN_INBOX = wakeups.DRAIN_INBOX
 # Readings per inbox row: what one worker transaction ingests.
 INBOX_BATCH_SIZE = 1000
 
@@ -339,7 +341,7 @@ def _inbox_insert(readings: list) -> None:
         )
         for start in range(0, len(readings), INBOX_BATCH_SIZE)
     )
-    transaction.on_commit(inbox_wake, using="monitoring")
+    transaction.on_commit(wakeups.wake, using="monitoring")
 
 
 def _device_ids(readings: list) -> list[uuid.UUID]:
@@ -353,15 +355,6 @@ def _device_ids(readings: list) -> list[uuid.UUID]:
             continue
     ids.discard(None)
     return sorted(ids)
-
-
-def inbox_wake() -> None:
-    """Ask a worker to drain the inbox. Best effort: if the broker is down, the periodic sweep
-    (MONITORING_INBOX_SWEEP_SECONDS) finds the batch once it is back; nothing waits on this."""
-    try:
-        celery_app.send_task(DRAIN_INBOX, queue=READINGS_QUEUE, retry=False)
-    except PUBLISH_ERRORS as error:
-        logger.warning("could not wake the readings workers (%r); the sweep will", error)
 
 
 # The oldest batch none of whose meters has an older batch still in the inbox: batches of one
@@ -591,19 +584,17 @@ def alert_acknowledge(*, alert: Alert) -> Alert:
     return Alert.objects.using("monitoring").get(id=alert.id)
 
 
-def readings_delete_old(*, now: dt.datetime | None = None) -> int:
-    """Delete raw readings older than the retention, in chunks; hourly totals are kept."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS)
-    chunk = settings.MONITORING_RETENTION_CHUNK
-    deleted = 0
-    while True:
-        # Short transactions: a chunk at a time, so ingestion is not blocked for long.
-        with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM monitoring_reading WHERE id IN (SELECT id FROM monitoring_reading"
-                " WHERE timestamp < %s LIMIT %s)",
-                [cutoff, chunk],
-            )
-            deleted += cursor.rowcount
-            if cursor.rowcount < chunk:
-                return deleted
+def readings_delete_old(*, now: dt.datetime | None = None) -> RetentionResult:
+    """Drop the raw readings older than the retention, whole monthly partitions at a time, and
+    make the coming months' partitions; hourly totals and alerts are kept.
+
+    A month is dropped once all of it is older than the retention, so raw readings are kept
+    between MONITORING_RAW_RETENTION_DAYS and that plus a month.
+    """
+    now = now or timezone.now()
+    reading_partitions_ensure(
+        start=now,
+        end=now + dt.timedelta(days=31 * settings.MONITORING_READING_PARTITIONS_AHEAD + 1),
+    )
+    cutoff = now - dt.timedelta(days=settings.MONITORING_RAW_RETENTION_DAYS)
+    return reading_partitions_drop_expired(cutoff=cutoff)

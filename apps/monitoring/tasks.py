@@ -8,7 +8,7 @@ from django.db import InterfaceError, OperationalError
 
 from ems.events import DEVICE_CHANGED, DEVICE_INVENTORY
 
-from . import services
+from . import services, wakeups
 from .projection import (
     InvalidDeviceEvent,
     device_projection_apply,
@@ -72,6 +72,7 @@ def drain_inbox() -> dict:
     Never retried and never failing a batch: a batch the database could not take stays in the
     inbox, and the next wake-up or the periodic sweep takes it again.
     """
+    wakeups.drain_started()
     try:
         result = services.inbox_drain(seconds=settings.MONITORING_DRAIN_SECONDS)
     except services.ENVIRONMENT_ERRORS as error:
@@ -88,7 +89,16 @@ def drain_inbox() -> dict:
 
 
 @shared_task(name=DELETE_OLD_READINGS)
-def delete_old_readings() -> int:
-    deleted = services.readings_delete_old()
-    logger.info("retention: deleted %s raw readings", deleted)
-    return deleted
+def delete_old_readings() -> dict:
+    """Retention: drop the raw readings' expired monthly partitions, make the coming ones."""
+    result = services.readings_delete_old()
+    logger.info(
+        "retention: dropped %s partition(s) %s, deleted %s old row(s) of the default partition",
+        len(result.partitions_dropped),
+        ", ".join(result.partitions_dropped),
+        result.default_rows_deleted,
+    )
+    return {
+        "partitions_dropped": result.partitions_dropped,
+        "default_rows_deleted": result.default_rows_deleted,
+    }

@@ -7,8 +7,11 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserM
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 
 from ems.vocabulary import Role
+
+USERNAME_TAKEN = "A user with that username already exists."
 
 
 def validate_timezone(value: str) -> None:
@@ -33,7 +36,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         unique=True,
         validators=[UnicodeUsernameValidator()],
         help_text="150 characters or fewer: letters, digits and @/./+/-/_ only.",
-        error_messages={"unique": "A user with that username already exists."},
+        error_messages={"unique": USERNAME_TAKEN},
     )
     name = models.CharField(max_length=150)
     email = models.EmailField(blank=True)
@@ -55,9 +58,30 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["username"]
+        constraints = [
+            # `Alice` and `alice` would be two people to the eye (chat names, lists): one name,
+            # whatever the case. Sign-in still matches the name exactly (docs/security-review.md).
+            models.UniqueConstraint(
+                Lower("username"),
+                name="users_user_username_case_insensitive_unique",
+                violation_error_message=USERNAME_TAKEN,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.username})" if self.name else self.username
+
+    def clean(self) -> None:
+        super().clean()
+        # Reported on the field (the constraint alone would be a form-wide error); full_clean
+        # then skips the constraint, as the field already failed.
+        taken = (
+            User.objects.using(self._state.db or "default")
+            .filter(username__iexact=self.username)
+            .exclude(pk=self.pk)
+        )
+        if self.username and taken.exists():
+            raise ValidationError({"username": USERNAME_TAKEN})
 
     @property
     def is_admin(self) -> bool:

@@ -5,7 +5,7 @@ import logging
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from ems.vocabulary import Role
 
 from .events import publish_account_changed
-from .models import User
+from .models import USERNAME_TAKEN, User
 from .tokens import token_pair_for
 
 logger = logging.getLogger("ems.auth")
@@ -32,6 +32,28 @@ def _validate_password(password: str, user: User) -> None:
         raise ValidationError({"password": error.messages}) from error
 
 
+def _account_errors(user: User, password: str) -> dict[str, list[str]]:
+    """Every problem of a new account at once: the password's and the fields' (a taken name)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    return errors
+
+
+def user_registration_errors(
+    *, username: str, password: str, name: str, email: str = ""
+) -> dict[str, list[str]]:
+    """What registering these values would refuse, by field (for forms that failed elsewhere)."""
+    return _account_errors(User(username=username, name=name, email=email), password)
+
+
 def user_create(
     *,
     username: str,
@@ -45,11 +67,19 @@ def user_create(
     user = User(username=username, name=name, email=email, role=role, is_active=is_active)
     if timezone:
         user.timezone = timezone
-    _validate_password(password, user)
+    errors = _account_errors(user, password)
+    if errors:
+        raise ValidationError(errors)
     user.set_password(password)
-    user.full_clean()
-    with transaction.atomic(using="default"):
-        user.save(using="default")
+    try:
+        with transaction.atomic(using="default"):
+            user.save(using="default")
+    except IntegrityError as error:
+        # Two sign-ups of one name at once both passed the check above: the database's
+        # constraints decide, and the loser hears what a sequential one would have.
+        if "username" not in str(error):
+            raise
+        raise ValidationError({"username": [USERNAME_TAKEN]}) from error
     return user
 
 

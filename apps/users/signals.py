@@ -5,6 +5,8 @@ import logging
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from .lockout import address_failure_record
+
 logger = logging.getLogger("ems.auth")
 
 
@@ -17,3 +19,5 @@ def log_login(sender, request, user, **kwargs) -> None:
 def log_login_failure(sender, credentials, request=None, **kwargs) -> None:
     # `credentials` has the password masked by Django; only the username is logged.
     logger.info("sign-in attempt failed: username=%s", credentials.get("username", ""))
+    if request is not None:
+        address_failure_record(request=request)

@@ -33,6 +33,22 @@ def _messages_by_field(error: ValidationError) -> dict[str, list[str]]:
     return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
 
 
+def _account_errors_of_valid_fields(form: RegistrationForm) -> dict[str, list[str]]:
+    data = form.cleaned_data
+    errors = user_services.user_registration_errors(
+        username=data.get("username", ""),
+        password=data.get("password1", ""),
+        name=data.get("name", ""),
+        email=data.get("email", ""),
+    )
+    field_for = {"password": "password1"}
+    return {
+        field: messages
+        for field, messages in errors.items()
+        if field_for.get(field, field) in data and field_for.get(field, field) not in form.errors
+    }
+
+
 class HomeView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -84,6 +100,10 @@ class RegisterView(View):
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome, {user.name}. Your account is ready.")
                 return redirect("dashboard")
+        else:
+            # Every field error at once: the account's rules too (a taken username, a weak
+            # password), for the fields the form itself accepted.
+            form.add_service_errors(_account_errors_of_valid_fields(form))
         return render(request, self.template_name, {"form": form}, status=400)
 
 

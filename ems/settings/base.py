@@ -18,6 +18,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Production sets it: weak keys or a wildcard host are then errors that stop every process.
+EMS_REFUSE_WEAK_SECRETS = False
 
 # Which part of the system this process serves: its role in ems/processes.py decides its
 # databases (checked by /readyz), routes, middleware and protocols (docs/deployment.md, "Roles").
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after security: every answer, static files and error pages included (ems/csp.py).
+    "ems.csp.ContentSecurityPolicyMiddleware",
     # Before anything reads the query: PostgreSQL cannot take a NUL (ems/middleware.py).
     "ems.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -104,7 +108,15 @@ DATABASE_POOL = {
     # Connections above min_size idle this long are closed.
     "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
 }
+# A transaction left idle this long is ended by PostgreSQL: a frozen process (a worker stopped
+# while it holds an inbox batch, and so that batch's meters) cannot hold rows for ever.
+DATABASE_IDLE_IN_TRANSACTION_SECONDS = env.int("DATABASE_IDLE_IN_TRANSACTION_SECONDS", default=60)
 for _database in DATABASES.values():
+    _database["OPTIONS"] = {
+        **_database.get("OPTIONS", {}),
+        "options": "-c idle_in_transaction_session_timeout="
+        f"{DATABASE_IDLE_IN_TRANSACTION_SECONDS * 1000}",
+    }
     # The pool keeps the connections; Django must hand each back at the end of a request (0).
     _database["CONN_MAX_AGE"] = 0
     # The pool checks a connection before handing it out, so a restarted PostgreSQL heals.
@@ -120,8 +132,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
-    # Axes first: it refuses a locked-out username before the password is checked.
+    # A locked-out (username, address), then an address that failed too often, are refused before
+    # the password is checked (apps/users/lockout.py).
     "axes.backends.AxesStandaloneBackend",
+    "apps.users.backends.AddressThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -220,11 +234,15 @@ SIMPLE_JWT = {
 # --- Brute-force protection (django-axes) ----------------------------------------------------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-# Lock the account name, not the IP: many clients can share one address behind a NAT.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 asks for ip_address too: behind the reverse proxy every client would share one
-# address, and the lock on the username already holds whatever the attacker rotates.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Lock a username for one client address only: five wrong passwords from anywhere would otherwise
+# lock anyone out, the administrator included. The address is the one the throttles use
+# (X-Forwarded-For only from the DRF_NUM_PROXIES trusted proxies).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "apps.users.lockout.client_address"
+# Failed sign-ins per client address, across usernames, before its sign-ins are refused for
+# AXES_COOLOFF_TIME (password spraying); generous, as an office behind one NAT shares it.
+EMS_SIGN_IN_FAILURES_PER_ADDRESS = env.int("EMS_SIGN_IN_FAILURES_PER_ADDRESS", default=30)
+SILENCED_SYSTEM_CHECKS: list[str] = []
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "apps.users.lockout.lockout_response"
 AXES_VERBOSE = True
@@ -335,7 +353,9 @@ MONITORING_HTTP_MAX_BODY_BYTES = env.int("MONITORING_HTTP_MAX_BODY_BYTES", defau
 # An inbox batch taken this many times by workers that died before finishing it is quarantined
 # whole instead of blocking its meters (docs/architecture.md, "Durable ingestion").
 MONITORING_MAX_DELIVERIES = env.int("MONITORING_MAX_DELIVERIES", default=5)
-MONITORING_RETENTION_CHUNK = env.int("MONITORING_RETENTION_CHUNK", default=10000)
+# Raw readings are partitioned by UTC month (apps/monitoring/partitions.py): beat's retention task
+# keeps this many months' partitions ready ahead of the current one.
+MONITORING_READING_PARTITIONS_AHEAD = env.int("MONITORING_READING_PARTITIONS_AHEAD", default=2)
 # Energy spread over a gap longer than this many nominal intervals (6 x 10 minutes: an hour, so a
 # meter that reports hourly is not in a gap) is an estimate: stored and shown, marked
 # `estimated`, but it does not count towards alerts (docs/monitoring.md, "Alerts").

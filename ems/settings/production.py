@@ -4,6 +4,9 @@ from .base import *  # noqa: F403
 from .base import LOGGING, env
 
 DEBUG = False
+# ems/checks.py: refuse to start with a short, development or example key, one key for both
+# purposes, or ALLOWED_HOSTS=*.
+EMS_REFUSE_WEAK_SECRETS = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Whose X-Forwarded-Proto/-For to believe (ems/proxies.py): the reverse proxy's addresses,

@@ -35,6 +35,9 @@ for _database in DATABASES.values():  # noqa: F405
 # Tests register many accounts from one address; tests/users/test_registration_throttle.py sets
 # a low rate where the limit is the point.
 EMS_REGISTRATION_RATE = "10000/minute"
+# Every test signs in from 127.0.0.1 and the count lives in Redis across tests;
+# tests/users/test_lockout.py sets a low limit where the limit is the point.
+EMS_SIGN_IN_FAILURES_PER_ADDRESS = 100000
 
 # The suite never shares state with a running demo (`make run`: Redis database 0, databases
 # ems_*): its own Redis database (broker queues, channel layer, cache) and its own database

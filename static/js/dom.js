@@ -6,6 +6,8 @@ export function h(tag, attributes = {}, ...children) {
     if (value === false || value === null || value === undefined) continue;
     if (name === "class") element.className = value;
     else if (name === "text") element.textContent = value;
+    // Through the CSSOM: the Content-Security-Policy (ems/csp.py) blocks style attributes.
+    else if (name === "style") element.style.cssText = value;
     else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
     else element.setAttribute(name, value === true ? "" : value);
   }

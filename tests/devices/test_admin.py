@@ -1,10 +1,13 @@
 """The Django admin for devices: pages render, owners come without N+1 queries, the actions work."""
 
 import hashlib
+import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connections
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -186,20 +189,42 @@ def test_the_unassign_action_unassigns(admin_browser, device_of_a):
     assert Device.objects.get(id=device_of_a.id).owner_id is None
 
 
-def test_the_token_action_shows_the_token_once_and_keeps_only_its_hash(admin_browser, device_of_a):
-    response = admin_browser.post(
-        CHANGELIST,
-        {"action": "issue_ingestion_tokens", "_selected_action": [str(device_of_a.id)]},
-        follow=True,
+def _issue_token(browser, device):
+    return browser.post(
+        CHANGELIST, {"action": "issue_ingestion_tokens", "_selected_action": [str(device.id)]}
     )
-    (message,) = [str(message) for message in response.context["messages"]]
-    token = next(word for word in message.split() if word.startswith("emsd_"))
-    assert token in response.content.decode()
+
+
+def _token_in(text: str) -> str:
+    return re.search(r"emsd_[\w-]+", text).group(0)
+
+
+def _readable(cookie_value: str) -> str:
+    """A cookie's value, plus what Django's signed (and compressed) message cookie holds."""
+    decoded = CookieStorage(HttpRequest())._decode(cookie_value) or []
+    return " ".join([cookie_value, *(str(message) for message in decoded)])
+
+
+def test_the_token_action_shows_the_token_once_and_keeps_only_its_hash(admin_browser, device_of_a):
+    response = _issue_token(admin_browser, device_of_a)
+    assert response.status_code == 200
+    token = _token_in(response.content.decode())
     stored = Device.objects.get(id=device_of_a.id).ingestion_token_hash
     assert stored == hashlib.sha256(token.encode()).hexdigest()
+    assert "no-store" in response["Cache-Control"]
     # Shown once: the next pages do not have it.
     assert token not in admin_browser.get(CHANGELIST).content.decode()
     assert token not in admin_browser.get(f"{CHANGELIST}{device_of_a.id}/change/").content.decode()
+
+
+def test_the_token_never_travels_in_a_cookie(admin_browser, device_of_a):
+    response = _issue_token(admin_browser, device_of_a)
+    answers = [response]
+    while answers[-1].status_code == 302:
+        answers.append(admin_browser.get(answers[-1]["Location"]))
+    token = _token_in(answers[-1].content.decode())
+    cookies = [_readable(morsel.value) for answer in answers for morsel in answer.cookies.values()]
+    assert not [cookie for cookie in cookies if token in cookie]
 
 
 def test_the_revoke_action_revokes(admin_browser, device_of_a):

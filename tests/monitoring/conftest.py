@@ -1,5 +1,6 @@
 """Fixtures of the monitoring tests: devices in monitoring's projection, readings builders."""
 
+import asyncio
 import datetime as dt
 import gc
 import hashlib
@@ -8,6 +9,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db.models import Count
 
 from apps.monitoring.models import HourlyConsumption, QuarantinedReading
@@ -80,3 +83,20 @@ def _release_worker_thread_connections(django_db_setup):
     pytest-django drops the test databases, which it cannot while they are open."""
     yield
     gc.collect()
+
+
+def group_listener(group: str) -> str:
+    """A channel of the real channel layer that receives what is sent to `group`."""
+    channel_layer = get_channel_layer()
+    channel = async_to_sync(channel_layer.new_channel)()
+    async_to_sync(channel_layer.group_add)(group, channel)
+    return channel
+
+
+def received(channel: str, timeout: float) -> dict:
+    """The next message on `channel`; asyncio.TimeoutError if none comes within `timeout` s."""
+
+    async def receive():
+        return await asyncio.wait_for(get_channel_layer().receive(channel), timeout)
+
+    return async_to_sync(receive)()

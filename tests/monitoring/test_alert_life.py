@@ -2,19 +2,16 @@
 reopened when it goes over again, never raised on energy spread over a gap longer than an hour.
 """
 
-import asyncio
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from apps.monitoring.models import Alert, AlertState, HourlyConsumption
 from apps.monitoring.services import alert_acknowledge, readings_ingest
 from ems.groups import ADMINS_GROUP, user_group
 
-from .conftest import make_device, reading
+from .conftest import group_listener, make_device, reading, received
 
 pytestmark = pytest.mark.django_db(databases=["monitoring"])
 
@@ -108,28 +105,20 @@ def test_acknowledging_a_withdrawn_alert_leaves_it_withdrawn(day):
     assert alert_acknowledge(alert=withdrawn).state == AlertState.WITHDRAWN
 
 
-async def _receive(channel_layer, channel, timeout):
-    return await asyncio.wait_for(channel_layer.receive(channel), timeout)
-
-
 def test_a_withdrawal_is_pushed_to_the_owner_and_the_administrators_on_commit(
     day, django_capture_on_commit_callbacks
 ):
-    channel_layer = get_channel_layer()
-    listeners = {}
-    for group in (user_group(9101), ADMINS_GROUP):
-        listeners[group] = async_to_sync(channel_layer.new_channel)()
-        async_to_sync(channel_layer.group_add)(group, listeners[group])
+    listeners = {group: group_listener(group) for group in (user_group(9101), ADMINS_GROUP)}
     device = make_device(max_hourly_kwh="5", meter_kind="interval", owner_id=9101)
     with django_capture_on_commit_callbacks(execute=True, using="monitoring"):
         readings_ingest(raw_readings=[reading(device, day + 11 * H + 10 * M, 8)])
     for channel in listeners.values():
-        assert async_to_sync(_receive)(channel_layer, channel, 2)["type"] == "alert.created"
+        assert received(channel, 2)["type"] == "alert.created"
     with django_capture_on_commit_callbacks(execute=True, using="monitoring"):
         readings_ingest(raw_readings=[reading(device, day + 10 * H + 30 * M, 0)])
     for channel in listeners.values():
-        received = [async_to_sync(_receive)(channel_layer, channel, 2) for _ in range(2)]
-        by_type = {message["type"]: message["alert"] for message in received}
+        messages = [received(channel, 2) for _ in range(2)]
+        by_type = {message["type"]: message["alert"] for message in messages}
         assert by_type["alert.withdrawn"]["hour_start"] == (day + 11 * H).isoformat()
         assert by_type["alert.withdrawn"]["state"] == "withdrawn"
         assert by_type["alert.created"]["hour_start"] == (day + 10 * H).isoformat()

@@ -5,14 +5,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from apps.monitoring.models import Alert
 from apps.monitoring.services import readings_ingest
 from ems.groups import ADMINS_GROUP, user_group
 
-from .conftest import make_device, reading
+from .conftest import group_listener, make_device, reading, received
 
 pytestmark = pytest.mark.django_db(databases=["monitoring"])
 
@@ -51,23 +49,11 @@ def test_an_hour_raises_at_most_one_alert_whatever_arrives_later(day):
     assert Alert.objects.using("monitoring").filter(device_id=device).count() == 1
 
 
-async def _receive(channel_layer, channel, timeout):
-    return await asyncio.wait_for(channel_layer.receive(channel), timeout)
-
-
-def _listen(channel_layer, group):
-    channel = async_to_sync(channel_layer.new_channel)()
-    async_to_sync(channel_layer.group_add)(group, channel)
-    return channel
-
-
 def test_a_new_alert_is_sent_on_commit_to_the_owner_and_the_administrators_only(
     day, django_capture_on_commit_callbacks
 ):
-    channel_layer = get_channel_layer()
     owner, stranger, admins = (
-        _listen(channel_layer, group)
-        for group in (user_group(9001), user_group(9002), ADMINS_GROUP)
+        group_listener(group) for group in (user_group(9001), user_group(9002), ADMINS_GROUP)
     )
     device = make_device(max_hourly_kwh="1", owner_id=9001)
     with django_capture_on_commit_callbacks(execute=True, using="monitoring") as callbacks:
@@ -88,7 +74,7 @@ def test_a_new_alert_is_sent_on_commit_to_the_owner_and_the_administrators_only(
             "withdrawn_at": None,
         },
     }
-    assert async_to_sync(_receive)(channel_layer, owner, 2) == expected
-    assert async_to_sync(_receive)(channel_layer, admins, 2) == expected
+    assert received(owner, 2) == expected
+    assert received(admins, 2) == expected
     with pytest.raises(asyncio.TimeoutError):
-        async_to_sync(_receive)(channel_layer, stranger, 0.3)
+        received(stranger, 0.3)

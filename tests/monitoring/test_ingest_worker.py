@@ -1,16 +1,16 @@
 """Batches through the inbox and a real worker; the sweep; the attempts bound; retention."""
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
 import redis
 from django.conf import settings as django_settings
-from django.utils import timezone
 
-from apps.monitoring import services
-from apps.monitoring.models import HourlyConsumption, InboxBatch, QuarantinedReading, Reading
-from apps.monitoring.services import readings_delete_old, readings_enqueue
+from apps.monitoring import wakeups
+from apps.monitoring.models import InboxBatch, QuarantinedReading, Reading
+from apps.monitoring.services import readings_enqueue
 from ems.celery import app
 from ems.events import READINGS_QUEUE
 from tests.workers import broker_unreachable, celery_worker, wait_until
@@ -60,7 +60,7 @@ def test_a_batch_taken_too_often_by_workers_that_died_is_quarantined_whole(day):
     key = f"monitoring:attempts:inbox-{batch.id}"
     counter.set(key, django_settings.MONITORING_MAX_DELIVERIES)
     with celery_worker(READINGS_QUEUE):
-        services.inbox_wake()
+        wakeups.wake()
         assert wait_until(lambda: QuarantinedReading.objects.using("monitoring").count() == 2)
     assert set(QuarantinedReading.objects.using("monitoring").values_list("reason", flat=True)) == {
         "redelivery_limit"
@@ -70,19 +70,29 @@ def test_a_batch_taken_too_often_by_workers_that_died_is_quarantined_whole(day):
     assert counter.get(key) is None
 
 
-@pytest.mark.django_db(databases=["monitoring"])
-def test_retention_deletes_old_raw_readings_in_chunks_and_keeps_hourly_totals(settings):
-    settings.MONITORING_RAW_RETENTION_DAYS = 10
-    settings.MONITORING_RETENTION_CHUNK = 3
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_wake_ups_do_not_pile_up_while_no_worker_runs(day):
     device = make_device()
-    now = timezone.now()
-    Reading.objects.using("monitoring").bulk_create(
-        Reading(device_id=device, timestamp=now - dt.timedelta(days=days), value=days)
-        for days in (20, 19, 18, 17, 16, 15, 14, 2, 1)
-    )
-    HourlyConsumption.objects.using("monitoring").create(
-        device_id=device, hour_start=now - dt.timedelta(days=20), kwh=1
-    )
-    assert readings_delete_old(now=now) == 7
-    assert Reading.objects.using("monitoring").count() == 2
-    assert HourlyConsumption.objects.using("monitoring").count() == 1
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(READINGS_QUEUE)
+    wakeups.drain_started()  # the purged wake-up is not pending any more
+    for hour in range(20):
+        readings_enqueue(readings=[reading(device, day + hour * H, hour)])
+    with app.connection_for_write() as connection:
+        assert connection.default_channel.client.llen(READINGS_QUEUE) == 1
+    with celery_worker(READINGS_QUEUE):
+        readings_enqueue(readings=[reading(device, day + 20 * H, 20)])
+        assert wait_until(lambda: not InboxBatch.objects.using("monitoring").exists())
+    assert len(hourly(device)) == 20
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_a_batch_is_kept_at_once_while_the_broker_is_down(day):
+    device = make_device()
+    with broker_unreachable():
+        started = time.monotonic()
+        for hour in range(5):
+            readings_enqueue(readings=[reading(device, day + hour * H, hour)])
+        elapsed = time.monotonic() - started
+    assert InboxBatch.objects.using("monitoring").count() == 5
+    assert elapsed < 5, f"five batches took {elapsed:.1f} s with the broker down"

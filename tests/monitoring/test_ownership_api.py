@@ -8,8 +8,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from apps.monitoring.models import Alert, HourlyConsumption
 from apps.monitoring.projection import device_projection_apply
@@ -17,7 +15,7 @@ from apps.monitoring.services import readings_ingest
 from ems.groups import user_group
 from tests.factories import api_client_for, create_user
 
-from .conftest import reading, recent_day
+from .conftest import group_listener, reading, received, recent_day
 
 pytestmark = pytest.mark.django_db(databases=["default", "monitoring"])
 
@@ -240,24 +238,13 @@ def test_alerts_are_listed_by_the_owner_of_their_hour(
     assert api_a.post(f"/api/alerts/{late.id}/acknowledge/").status_code == 200
 
 
-async def _receive(channel_layer, channel, timeout):
-    return await asyncio.wait_for(channel_layer.receive(channel), timeout)
-
-
-def _listen(channel_layer, group):
-    channel = async_to_sync(channel_layer.new_channel)()
-    async_to_sync(channel_layer.group_add)(group, channel)
-    return channel
-
-
 def test_late_readings_of_the_former_owners_hour_alert_the_former_owner_not_the_new_one(
     client_a, client_b, day, handed_over, django_capture_on_commit_callbacks
 ):
     device_id = uuid.uuid4()
     _project(device_id, 1, client_a.id, day - 7 * 24 * H)
     _project(device_id, 2, client_b.id, handed_over)
-    channel_layer = get_channel_layer()
-    alice, bob = (_listen(channel_layer, user_group(user.id)) for user in (client_a, client_b))
+    alice, bob = (group_listener(user_group(user.id)) for user in (client_a, client_b))
     with django_capture_on_commit_callbacks(execute=True, using="monitoring"):
         # 20 kWh in 09:00-10:00, A's hour, arriving after B took the meter.
         readings_ingest(
@@ -265,7 +252,7 @@ def test_late_readings_of_the_former_owners_hour_alert_the_former_owner_not_the_
         )
     alert = Alert.objects.using("monitoring").get(device_id=device_id)
     assert alert.owner_id == client_a.id
-    message = async_to_sync(_receive)(channel_layer, alice, 2)
+    message = received(alice, 2)
     assert message["alert"]["id"] == alert.id
     with pytest.raises(asyncio.TimeoutError):
-        async_to_sync(_receive)(channel_layer, bob, 0.3)
+        received(bob, 0.3)

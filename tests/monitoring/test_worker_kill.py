@@ -38,21 +38,22 @@ def _database_url(alias: str) -> str:
     return f"postgres://{user}@{host}:{port}/{database['NAME']}"
 
 
-def _environment() -> dict:
+def _environment(**extra: str) -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "ems.settings.test",
         "MONITORING_DATABASE_URL": _database_url("monitoring"),
         "MONITORING_INBOX_SWEEP_SECONDS": "1",
+        **extra,
     }
 
 
 @contextlib.contextmanager
-def _process(arguments: list[str]):
+def _process(arguments: list[str], **environment: str):
     process = subprocess.Popen(  # noqa: S603 - our own celery, fixed arguments
         [CELERY, "-A", "ems", *arguments, "--loglevel", "WARNING"],
         cwd=ROOT,
-        env=_environment(),
+        env=_environment(**environment),
         start_new_session=True,
     )
     try:
@@ -69,12 +70,13 @@ def _process(arguments: list[str]):
                 process.wait(timeout=5)
 
 
-def worker():
+def worker(**environment: str):
     return _process(
         [
             *("worker", "--queues", READINGS_QUEUE, "--pool", "prefork", "--concurrency", "1"),
             *("--without-heartbeat", "--without-gossip", "--without-mingle"),
-        ]
+        ],
+        **environment,
     )
 
 
@@ -163,3 +165,19 @@ def test_a_batch_whose_worker_is_killed_inside_it_is_counted_exactly_once_within
             assert wait_until(lambda: hourly(killed) == hourly(reference), timeout=30)
             taken_again_after = time.monotonic() - released_at
     assert taken_again_after < 15, f"ingested {taken_again_after:.1f} s after the kill"
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_a_batch_held_by_a_frozen_worker_goes_back_to_the_others(day_of_readings, tmp_path):
+    frozen_meter, reference, batch = day_of_readings
+    with (
+        beat(tmp_path / "beat-schedule"),
+        worker(DATABASE_IDLE_IN_TRANSACTION_SECONDS="2") as first,
+    ):
+        with meter_locked(frozen_meter):
+            readings_enqueue(readings=batch)
+            assert wait_until(_worker_waits_inside_the_batch, timeout=60), "never took it"
+            # Frozen, never killed: its transaction goes idle once the lock is granted.
+            os.killpg(first.pid, signal.SIGSTOP)
+        with worker():
+            assert wait_until(lambda: hourly(frozen_meter) == hourly(reference), timeout=30)

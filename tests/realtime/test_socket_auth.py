@@ -1,5 +1,6 @@
 """Who may open a socket: JWT in the subprotocol header, single-use tickets, origins, expiry."""
 
+import asyncio
 from datetime import timedelta
 
 import jwt
@@ -156,6 +157,19 @@ async def test_a_socket_opened_with_a_jwt_ticket_ends_when_that_jwt_expires(clie
     assert await socket.connect(timeout=TIMEOUT) == (True, "ems.ticket")
     frames, code = await receive_close(socket, timeout=EXPIRY_WAIT)
     assert (code, frames[-1]["code"]) == (4401, "credentials_expired")
+
+
+@async_test
+async def test_a_ticket_redeemed_after_its_jwt_expired_is_refused(client_a):
+    # The ticket itself is still valid (30 s); the JWT it was issued against is not. Refused
+    # at the handshake as unauthenticated, not opened and then closed as expired.
+    token = await call(access_token, client_a, lifetime=SHORT_LIFETIME)
+    ticket = await call(_ticket_with_jwt, token)
+    await asyncio.sleep(EXPIRY_WAIT)
+    socket = communicator("/ws/notifications/", protocols=["ems.ticket", ticket])
+    frames = await _refused_with_4401(socket, expected_protocol="ems.ticket")
+    assert [frame["type"] for frame in frames] == ["error"]
+    assert frames[0]["code"] == "unauthenticated"
 
 
 @async_test

@@ -117,6 +117,26 @@ class TestToken:
         )
         assert response.status_code == 401
 
+    def test_it_creates_no_session_and_sets_no_session_cookie(self, client_a):
+        from django.contrib.sessions.models import Session
+
+        response = APIClient().post(
+            "/api/auth/token/", {"username": "alice", "password": STRONG_PASSWORD}
+        )
+        assert response.status_code == 200
+        assert "sessionid" not in response.cookies
+        assert not Session.objects.exists()
+
+    def test_a_failed_attempt_creates_no_session_either(self, client_a):
+        from django.contrib.sessions.models import Session
+
+        response = APIClient().post(
+            "/api/auth/token/", {"username": "alice", "password": "wrong-password"}
+        )
+        assert response.status_code == 401
+        assert "sessionid" not in response.cookies
+        assert not Session.objects.exists()
+
 
 class TestRefresh:
     def test_it_rotates_the_refresh_token(self, client_a):

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.users import services
+from apps.users.models import User
 from tests.factories import STRONG_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,16 @@ def test_a_deactivated_users_refresh_token_is_refused(client_a):
     tokens = _sign_in("alice")
     services.user_deactivate(user=client_a)
     assert _refresh_status(tokens["refresh"]) == 401
+
+
+def test_the_refresh_token_of_an_account_deactivated_without_signals_is_refused(client_a):
+    # A bulk update runs no service and no signal: the refresh tokens are not blacklisted, so
+    # only the refresh's own check of the account's state can refuse it.
+    tokens = _sign_in("alice")
+    User.objects.filter(id=client_a.id).update(is_active=False)
+    response = APIClient().post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]})
+    assert response.status_code == 401
+    assert "No active account" in response.json()["detail"]
 
 
 def test_a_deleted_users_refresh_token_is_refused(client_a):

@@ -39,9 +39,41 @@ class RegisterApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: AccountOutputSerializer})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Every field error at once: also what the account's rules say of the fields that
+            # passed here (a taken username, a weak password), not only after a second try.
+            raise ApiValidationError(_with_account_errors(data))
         user = services.user_register(**data.validated_data)
         return Response(AccountOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+def _with_account_errors(data: serializers.Serializer) -> dict:
+    errors = dict(data.errors)
+    if not isinstance(data.initial_data, dict):
+        return errors
+    values = {}
+    for name, field in data.fields.items():
+        if name in errors:
+            continue
+        try:
+            values[name] = field.run_validation(data.initial_data.get(name, serializers.empty))
+        except ApiValidationError:
+            continue
+    account = services.user_registration_errors(
+        username=values.get("username", ""),
+        password=values.get("password", ""),
+        name=values.get("name", ""),
+        email=values.get("email", ""),
+    )
+    for name, messages in account.items():
+        if name in values:
+            errors[name] = messages
+    return errors
+
+
+def _without_session(request) -> None:
+    if hasattr(request, "session"):
+        del request.session
 
 
 class TokenObtainApi(APIView):
@@ -54,6 +86,10 @@ class TokenObtainApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: TokenPairSerializer})
     def post(self, request):
+        # Stateless: where the process installs the session middleware (web, all), django-axes'
+        # record of the sign-in would otherwise create a database session to hash its key into
+        # the record, and the middleware would answer with a `sessionid` cookie.
+        _without_session(request._request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

@@ -66,12 +66,20 @@ def page_errors():
     return []
 
 
+def _policy_violation(message, page_errors) -> None:
+    if "Content Security Policy" in message.text:
+        where = message.location or {}
+        page_errors.append(f"{message.text} ({where.get('url')}:{where.get('lineNumber')})")
+
+
 def _new_page(browser, page_errors, **context_options):
     context = browser.new_context(**context_options)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    # Uncaught exceptions in the pages' scripts fail the test (see the `page` fixture).
+    # Uncaught exceptions in the pages' scripts fail the test (see the `page` fixture), and so
+    # does anything the Content-Security-Policy blocks (ems/csp.py).
     page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page.on("console", lambda message: _policy_violation(message, page_errors))
     return context, page
 
 
