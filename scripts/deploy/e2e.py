@@ -411,6 +411,7 @@ for variable in sys.argv[1:]:
                     try:
                         connection.execute("CREATE TABLE e2e_ddl_probe (id int)")
                         results[variable + " ddl"] = "allowed"
+                        connection.rollback()
                     except psycopg.Error as error:
                         results[variable + " ddl"] = "refused"
                 results[variable + " " + database] = "connected"
@@ -420,9 +421,14 @@ print(repr(results))
 """.replace("DATABASES", repr(DATABASES))
 
 
+# The one long-running service that may change a schema: retention's partitions, in monitoring.
+DDL_ALLOWED = {("worker-maintenance", "MONITORING_DATABASE_URL")}
+
+
 def isolation_database_credentials():
-    """Each role's URL opens its own database only and cannot change a schema."""
+    """Each role's URL opens its own database only; only migrate and retention may change it."""
     services = [
+        "worker-maintenance",
         "users",
         "devices",
         "monitoring",
@@ -440,7 +446,8 @@ def isolation_database_credentials():
         for key, outcome in found.items():
             variable, target = key.split(" ")
             if target == "ddl":
-                if outcome != "refused":
+                wanted = "allowed" if (service, variable) in DDL_ALLOWED else "refused"
+                if outcome != wanted:
                     problems.append(f"{service} {variable}: DDL {outcome}")
                 continue
             own = {
@@ -460,6 +467,31 @@ def isolation_database_credentials():
         "pg_database WHERE datname LIKE 'ems_%'",
     )
     assert owners == "ems_migrator", owners
+
+
+def retention_makes_partitions():
+    """Beat's retention task, on worker-maintenance, makes a coming month's partition again."""
+    now = dt.datetime.now(UTC)
+    month = now.replace(day=1) + dt.timedelta(days=62)
+    table = f"monitoring_reading_p{month:%Y%m}"
+    exists = f"SELECT count(*) FROM pg_class WHERE relname = '{table}'"  # noqa: S608 - digits
+    wait_until(lambda: psql("ems_monitoring", exists) == "1", 120, f"{table} made by migrate")
+    psql("ems_monitoring", f"DROP TABLE {table}")
+    beat = containers("beat")[0]
+    docker(
+        "exec",
+        beat,
+        "celery",
+        "-A",
+        "ems",
+        "call",
+        "monitoring.delete_old_readings",
+        "--queue",
+        "maintenance",
+    )
+    wait_until(lambda: psql("ems_monitoring", exists) == "1", 120, f"{table} made again")
+    maintenance = containers("worker-maintenance")[0]
+    assert "retention: dropped" in logs(maintenance), logs(maintenance)[-2000:]
 
 
 def isolation_no_root():
@@ -809,6 +841,10 @@ def main() -> int:
         isolation_database_credentials,
     )
     check("isolation: no container runs as root", isolation_no_root)
+    check(
+        "retention: worker-maintenance makes the coming months' partitions (DDL in monitoring)",
+        retention_makes_partitions,
+    )
     check("isolation: /readyz of every HTTP service is green", isolation_readyz)
     if "admin" in STATE:
         check("scale: readings/s with 1 reading worker", lambda: ingest_rate("1 worker"))
