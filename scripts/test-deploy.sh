@@ -84,6 +84,7 @@ settings() {
     http_port=$(free_port "${EMS_TEST_HTTP_PORT:-8080}")
     admin_password=$(secret)
     mkdir -p "$work/tls"
+    command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
         -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
         -keyout "$work/tls/privkey.pem" -out "$work/tls/fullchain.pem" 2>/dev/null || return 1
@@ -113,7 +114,8 @@ ENV
     . "$work/env"
     set +a
     export EMS_COMPOSE=".venv/bin/docker-compose -f $repository/docker/compose.yaml -p $project"
-    export EMS_UP_ARGS=--no-build EMS_BACKUP_DIR="$work/backups"
+    # A service that never becomes healthy fails the run instead of hanging it.
+    export EMS_UP_ARGS="--no-build --wait-timeout 600" EMS_BACKUP_DIR="$work/backups"
     echo "     proxy on https://localhost:$https_port and http://localhost:$http_port"
 }
 
@@ -124,7 +126,7 @@ step "base image: ${EMS_BASE_IMAGE:-ems-base:bookworm}" scripts/deploy/base-imag
 step "wheelhouse of requirements/production.txt" scripts/deploy/wheelhouse.sh
 step "images: ems, postgres, redis, proxy" scripts/deploy/images.sh
 step "settings: secrets, ports, self-signed certificate" settings
-step "boot: compose up --wait (one of each service)" quietly compose up -d --wait --no-build
+step "boot: compose up --wait (one of each service)" quietly compose up -d --wait $EMS_UP_ARGS
 step "an administrator account (createsuperuser in the migrate image)" quietly compose run --rm \
     -e DJANGO_SUPERUSER_USERNAME=admin -e DJANGO_SUPERUSER_PASSWORD="$admin_password" \
     -e DJANGO_SUPERUSER_NAME="Deploy Admin" -e DJANGO_SUPERUSER_EMAIL=admin@example.org \

@@ -568,7 +568,16 @@ def ingest_rate(label: str, meters: int = 40, per_meter: int = 1000) -> float:
 
 def scale_up():
     compose(
-        "up", "-d", "--wait", "--no-build", "--scale", "worker-readings=3", "--scale", "realtime=2"
+        "up",
+        "-d",
+        "--wait",
+        "--wait-timeout",
+        "600",
+        "--no-build",
+        "--scale",
+        "worker-readings=3",
+        "--scale",
+        "realtime=2",
     )
     assert len(containers("worker-readings")) == 3
     assert len(containers("realtime")) == 2
