@@ -6,3 +6,13 @@ ADMINS_GROUP = "admins"
 def user_group(user_id: int) -> str:
     """The group of every socket a signed-in user has open."""
     return f"user.{user_id}"
+
+
+# Live demand (apps/monitoring/demand.py) has groups of its own: frequent, and of no interest
+# to whoever listens for alerts on the groups above.
+ADMINS_DEMAND_GROUP = "admins.demand"
+
+
+def demand_group(user_id: int) -> str:
+    """The group of the sockets that show a user's meters' current power."""
+    return f"demand.{user_id}"

@@ -29,6 +29,7 @@ def message_frame(message: Message) -> dict:
         "id": message.id,
         "conversation": message.conversation_id,
         "body": message.body,
+        "reference": message.reference,
         "created_at": _timestamp.to_representation(message.created_at),
         "sender": person_frame(
             user_id=message.sender_id, name=message.sender_name, role=message.sender_role
@@ -46,3 +47,12 @@ async def conversation_event_send(*, conversation_id: int, event: dict) -> None:
 def conversation_event_publish(*, conversation_id: int, event: dict) -> None:
     """The same from synchronous code (an on_commit callback of a service)."""
     async_to_sync(conversation_event_send)(conversation_id=conversation_id, event=event)
+
+
+def unread_changed_publish(*, groups: list[str], conversation_id: int) -> None:
+    """Tell these people's notification sockets (every page) that a conversation's unread count
+    changed, so their nav badges read it again; the count itself stays in REST."""
+    layer = get_channel_layer()
+    event = {"type": "chat.unread", "conversation": conversation_id}
+    for group in groups:
+        async_to_sync(layer.group_send)(group, event)

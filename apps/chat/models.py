@@ -39,6 +39,9 @@ class Message(models.Model):
     sender_name = models.CharField(max_length=150)
     sender_role = models.CharField(max_length=10, choices=Role.choices)
     body = models.TextField(max_length=settings.EMS_CHAT_MESSAGE_MAX_LENGTH)
+    # "Ask about this": what the message is about (a meter, a day, an alert), as the web process
+    # read it when the client asked (apps/web/chat_context.py); null for a plain message.
+    reference = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -89,3 +89,15 @@ def message_page(
     return MessagePage(
         messages=page[::-1], has_older=has_older, has_newer=has_newer, total=messages.count()
     )
+
+
+def other_side_read_up_to(*, conversation: Conversation, is_admin: bool) -> int:
+    """How far the other side has read: the client (for administrators), or the furthest any
+    administrator has read (for the client), so "Read" marks survive a reload."""
+    states = ReadState.objects.using("chat").filter(conversation=conversation)
+    if is_admin:
+        states = states.filter(user_id=conversation.client_id)
+    else:
+        states = states.exclude(user_id=conversation.client_id)
+    positions = states.values_list("last_read_message_id", flat=True)
+    return max(positions, default=0)

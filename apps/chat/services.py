@@ -3,7 +3,15 @@
 from django.conf import settings
 from django.db import transaction
 
-from .broadcast import conversation_event_publish, message_frame, person_frame
+from ems.groups import ADMINS_GROUP, user_group
+from ems.vocabulary import Role
+
+from .broadcast import (
+    conversation_event_publish,
+    message_frame,
+    person_frame,
+    unread_changed_publish,
+)
 from .models import Conversation, Message, ReadState
 
 
@@ -49,7 +57,13 @@ def _clean_body(body) -> str:
 
 
 def message_send(
-    *, conversation_id: int, sender_id: int, sender_name: str, sender_role: str, body
+    *,
+    conversation_id: int,
+    sender_id: int,
+    sender_name: str,
+    sender_role: str,
+    body,
+    reference: dict | None = None,
 ) -> Message:
     """Store a message, then (on commit) push it to the conversation's sockets.
 
@@ -72,12 +86,22 @@ def message_send(
             sender_name=sender_name,
             sender_role=sender_role,
             body=body,
+            reference=reference,
         )
         conversation.last_message_at = message.created_at
         conversation.save(using="chat", update_fields=["last_message_at"])
         event = {"type": "chat.message", "message": message_frame(message)}
         transaction.on_commit(
             lambda: conversation_event_publish(conversation_id=conversation_id, event=event),
+            using="chat",
+            robust=True,
+        )
+        # The other side's nav badges, on whatever page they are.
+        readers = (
+            [ADMINS_GROUP] if sender_role == Role.CLIENT else [user_group(conversation.client_id)]
+        )
+        transaction.on_commit(
+            lambda: unread_changed_publish(groups=readers, conversation_id=conversation_id),
             using="chat",
             robust=True,
         )
@@ -117,6 +141,14 @@ def read_state_advance(
             }
             transaction.on_commit(
                 lambda: conversation_event_publish(conversation_id=conversation_id, event=event),
+                using="chat",
+                robust=True,
+            )
+            # The reader's own badges in their other tabs.
+            transaction.on_commit(
+                lambda: unread_changed_publish(
+                    groups=[user_group(reader_id)], conversation_id=conversation_id
+                ),
                 using="chat",
                 robust=True,
             )

@@ -10,10 +10,11 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
 from apps.users import selectors as user_selectors
 
-from . import services
+from . import admin_token_views, services
 from .models import Device
 
 UNASSIGNED_LABEL = "— unassigned —"
@@ -111,20 +112,21 @@ class OwnerFilter(admin.SimpleListFilter):
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
     form = DeviceForm
+    # Narrow enough for a 1280 px screen: the whole id is on the meter's page.
     list_display = (
         "description",
-        "id",
+        "short_id",
         "owner_name",
-        "owner_username",
         "meter_kind",
-        "max_hourly_kwh",
+        "limit_kwh",
         "has_ingestion_token",
-        "version",
         "updated_at",
     )
     list_filter = (AssignmentFilter, OwnerFilter, "meter_kind")
     search_fields = ("description", "address")
     readonly_fields = ("id", "version", "has_ingestion_token", "created_at", "updated_at")
+    # The meter's page has its ingestion-token buttons (apps/devices/admin_token_views.py).
+    change_form_template = "admin/devices/device/change_form.html"
     fields = (
         "id",
         "description",
@@ -153,17 +155,25 @@ class DeviceAdmin(admin.ModelAdmin):
             device.owner_account = owners.get(device.owner_id)
         return changelist
 
+    def get_urls(self):
+        return admin_token_views.token_urls(self) + super().get_urls()
+
+    @admin.display(description="id", ordering="id")
+    def short_id(self, device):
+        return format_html('<code title="{}">{}</code>', device.id, str(device.id)[:8])
+
     @admin.display(description="owner")
     def owner_name(self, device):
         account = getattr(device, "owner_account", None)
         if device.owner_id is None:
             return "—"
-        return account.name if account else f"account {device.owner_id} (unknown)"
+        if account is None:
+            return f"account {device.owner_id} (unknown)"
+        return format_html("{} <span class='quiet'>({})</span>", account.name, account.username)
 
-    @admin.display(description="username")
-    def owner_username(self, device):
-        account = getattr(device, "owner_account", None)
-        return account.username if account else "—"
+    @admin.display(description="max per hour", ordering="max_hourly_kwh")
+    def limit_kwh(self, device):
+        return f"{device.max_hourly_kwh:.3f} kWh"  # as set: limits have three decimals
 
     @admin.display(description="ingestion token", boolean=True)
     def has_ingestion_token(self, device):

@@ -1,7 +1,10 @@
 """Monitoring's own data: projection of devices, raw readings, hourly consumption, alerts."""
 
+import datetime as dt
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from ems.vocabulary import MeterKind
@@ -22,6 +25,9 @@ class DeviceProjection(models.Model):
     # SHA-256 hex digest of the device's ingestion token; null when it has none.
     ingestion_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     description = models.CharField(max_length=200, blank=True)
+    # The newest reading stored for the meter (its timestamp), kept in the ingest transaction:
+    # the silence check reads this column, not the readings table (apps/monitoring/silence.py).
+    last_reading_at = models.DateTimeField(null=True, blank=True)
     version = models.BigIntegerField()
     deleted = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -82,13 +88,29 @@ class AlertState(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     # Late data brought the hour to or below its limit; it reopens if the hour goes over again.
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # A silent meter sent readings again (kind `silent`).
+    RESOLVED = "resolved", "Resolved"
+    # A warning settled at the end of its hour: the hour did go over, or it did not.
+    REALISED = "realised", "Realised"
+    NOT_REALISED = "not_realised", "Not realised"
+
+
+class AlertKind(models.TextChoices):
+    # The hour's energy is over the meter's maximum (hour_start: that hour).
+    OVER_LIMIT = "over_limit", "Over the limit"
+    # The hour is not over yet, but its projected total is (hour_start: that hour).
+    WARNING = "warning", "Warning"
+    # The meter sent nothing for too long (hour_start: its last reading, when the silence began).
+    SILENT = "silent", "Meter silent"
 
 
 class Alert(models.Model):
-    """A device used more than its maximum hourly energy in one hour; at most one per hour.
+    """Something about a meter that needs a person: at most one per device, kind and time.
 
-    `kwh` follows the hour's total while the alert stands; a recompute that brings the hour to
-    or below the limit withdraws it (docs/monitoring.md, "Alerts").
+    `over_limit`: a device used more than its maximum hourly energy in one hour; `kwh` follows
+    the hour's total while the alert stands; a recompute that brings the hour to or below the
+    limit withdraws it. `warning`: the hour's projected total (`kwh`) is over the limit before
+    the hour ends. `silent`: no reading since `hour_start` (docs/monitoring.md, "Alerts").
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -108,12 +130,26 @@ class Alert(models.Model):
         db_index=True,
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(
+        max_length=16,
+        choices=AlertKind.choices,
+        default=AlertKind.OVER_LIMIT,
+        db_default=AlertKind.OVER_LIMIT,
+    )
+    # What the person who acknowledged it wrote (optional), shown to the client and staff.
+    comment = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # When a silence ended or a warning was settled.
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "monitoring_alert"
         constraints = [
-            models.UniqueConstraint(fields=["device_id", "hour_start"], name="alert_device_hour")
+            models.UniqueConstraint(
+                fields=["device_id", "kind", "hour_start"], name="alert_device_kind_hour"
+            )
         ]
+        # Lists are in time order (newest hour first), paginated over every meter for staff.
+        indexes = [models.Index(fields=["-hour_start", "-id"], name="alert_hour_desc")]
 
     def __str__(self) -> str:
         return f"alert {self.device_id} {self.hour_start.isoformat()} {self.kwh} kWh"
@@ -233,3 +269,162 @@ class OwnershipPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_id} owner {self.owner_id} [{self.valid_from}, {self.valid_to})"
+
+
+class Tariff(models.Model):
+    """What energy costs a meter: a price per kWh (with time-of-use bands) and a daily standing
+    charge, both changing only from a date on (`TariffPrice`), in the tariff's own time zone.
+
+    Tariffs live with monitoring's data: the cost of an hour is computed from its hourly row
+    (apps/monitoring/tariffs.py, docs/monitoring.md "Costs and tariffs").
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    name = models.CharField(max_length=100, unique=True)
+    # ISO 4217 code, shown with every cost ("EUR", "RON").
+    currency = models.CharField(max_length=3)
+    # The zone of the bands' times of day and of the dates prices change on (an IANA name).
+    time_zone = models.CharField(max_length=64, default="UTC")
+
+    class Meta:
+        db_table = "monitoring_tariff"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+    def clean(self) -> None:
+        from zoneinfo import available_timezones
+
+        if self.time_zone not in available_timezones():
+            raise ValidationError({"time_zone": f"Unknown time zone {self.time_zone!r}."})
+        if not (len(self.currency) == 3 and self.currency.isascii() and self.currency.isalpha()):
+            raise ValidationError({"currency": "An ISO 4217 code of three letters, e.g. EUR."})
+        self.currency = self.currency.upper()
+
+    def today(self):
+        """Today in the tariff's zone: the first day a change may still take effect on."""
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.time_zone)).date()
+
+
+class TariffPrice(models.Model):
+    """The prices of a tariff from a local day on, until the next row's day."""
+
+    id = models.BigAutoField(primary_key=True)
+    tariff = models.ForeignKey(Tariff, on_delete=models.CASCADE, related_name="prices")
+    # From local midnight of this day, in the tariff's zone.
+    effective_from = models.DateField()
+    # Per kWh in the hours no band covers.
+    price_per_kwh = models.DecimalField(max_digits=12, decimal_places=6)
+    # Per local day, whatever the energy.
+    standing_charge_per_day = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+
+    class Meta:
+        db_table = "monitoring_tariff_price"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tariff", "effective_from"], name="tariff_price_effective_from"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tariff.name} from {self.effective_from}"
+
+    def in_force(self) -> bool:
+        """Whether hours of a meter may already have been priced with this row."""
+        return self.effective_from <= self.tariff.today() and self.tariff.meters.exists()
+
+    def clean(self) -> None:
+        # A change never rewrites what past hours cost: once the tariff is on a meter, a new
+        # price takes effect from tomorrow on (a tariff being set up may start in the past).
+        if (
+            self.tariff_id
+            and self.effective_from
+            and self.tariff.meters.exists()
+            and self.effective_from <= self.tariff.today()
+        ):
+            raise ValidationError(
+                {
+                    "effective_from": "This tariff is on a meter: a new price takes effect "
+                    "from tomorrow on, so the cost of past hours never changes."
+                }
+            )
+
+
+class TariffBand(models.Model):
+    """A time-of-use price: on the given weekdays, from `starts_at` to `ends_at` local time."""
+
+    id = models.BigAutoField(primary_key=True)
+    price = models.ForeignKey(TariffPrice, on_delete=models.CASCADE, related_name="bands")
+    # ISO weekdays the band applies on: 1 = Monday ... 7 = Sunday ("12345": working days).
+    weekdays = models.CharField(max_length=7, default="1234567")
+    starts_at = models.TimeField()
+    # 00:00 means the end of the day (midnight).
+    ends_at = models.TimeField()
+    price_per_kwh = models.DecimalField(max_digits=12, decimal_places=6)
+
+    class Meta:
+        db_table = "monitoring_tariff_band"
+
+    def __str__(self) -> str:
+        return f"{self.weekdays} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}: {self.price_per_kwh}"
+
+    def clean(self) -> None:
+        if not self.weekdays or set(self.weekdays) - set("1234567"):
+            raise ValidationError({"weekdays": "ISO weekday digits 1 (Monday) to 7 (Sunday)."})
+        midnight = dt.time(0)
+        if self.starts_at and self.ends_at and midnight != self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "A band ends after it starts (00:00: midnight)."})
+
+
+class MeterTariff(models.Model):
+    """Which tariff a meter is on from a local day (in the tariff's zone) on.
+
+    Monitoring's own table, edited in the admin (not a field of the device: docs/monitoring.md,
+    "Costs and tariffs", says why). A meter without a row has no tariff and no costs.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # Same database: a real foreign key. Projection rows are never deleted (tombstones).
+    device = models.ForeignKey(
+        DeviceProjection, on_delete=models.CASCADE, related_name="tariffs", db_constraint=True
+    )
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT, related_name="meters")
+    valid_from = models.DateField()
+
+    class Meta:
+        db_table = "monitoring_meter_tariff"
+        constraints = [
+            models.UniqueConstraint(fields=["device", "valid_from"], name="meter_tariff_from")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device} on {self.tariff.name} from {self.valid_from}"
+
+    def in_force(self) -> bool:
+        return self.valid_from <= self.tariff.today()
+
+    def clean(self) -> None:
+        if not (self.device_id and self.tariff_id and self.valid_from):
+            return
+        others = MeterTariff.objects.using("monitoring").filter(device_id=self.device_id)
+        others = others.exclude(id=self.id).select_related("tariff")
+        if any(other.tariff.currency != self.tariff.currency for other in others):
+            raise ValidationError({"tariff": "A meter's tariffs share one currency."})
+        # A first tariff may start in the past (imported history gets its costs); a change of
+        # tariff takes effect from tomorrow on, like a change of price.
+        if others and self.valid_from <= self.tariff.today():
+            raise ValidationError(
+                {"valid_from": "This meter has a tariff: a change takes effect from tomorrow on."}
+            )
+
+
+class HistoryImport(DeviceProjection):
+    """The admin's entry for importing a meter's history from a file (admin.HistoryImportAdmin);
+    no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "history import"
+        verbose_name_plural = "history imports"

@@ -5,6 +5,7 @@ that answers a client goes through `device_visible_to` and `consumption_report` 
 """
 
 import datetime as dt
+import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
+from django.utils import timezone as django_timezone
 
+from . import tariffs
 from .models import Alert, AlertState, DeviceProjection, OwnershipPeriod
 from .ownership import HOUR, hour_ceil, hour_floor, visible_stretches
 
@@ -126,7 +130,7 @@ def devices_assigned() -> list[DeviceInfo]:
 # range bounds are in the join itself, so the cost follows the hours asked for, not the meter's
 # history (docs/benchmarks.md, "Reads").
 _VISIBLE_HOURS = """
-    SELECT h.hour_start, h.kwh
+    SELECT h.hour_start, h.kwh, h.estimated
     FROM unnest(%(visible_from)s::timestamptz[], %(visible_to)s::timestamptz[]) AS v(low, high)
     JOIN monitoring_hourly_consumption h
       ON h.device_id = %(device)s
@@ -150,8 +154,10 @@ def consumption_buckets(
     bucket: str,
     timezone: ZoneInfo,
     visible: list[tuple[dt.datetime, dt.datetime]] | None = None,
-) -> list[tuple[dt.datetime, Decimal]]:
-    """Energy per bucket (local hour, day or month) of [start, end), missing buckets as 0.
+) -> list[tuple[dt.datetime, Decimal | None, bool, int]]:
+    """Energy per bucket (local hour, day or month) of [start, end): (start, kWh, estimated,
+    hours with data). A bucket without any hourly row has kWh None (a gap, never 0); estimated
+    if any of its hours got energy spread over a gap (docs/monitoring.md, "Alerts": gaps).
 
     Reads the hourly table only, so the cost depends on the number of buckets. `start` and `end`
     are aware datetimes on local bucket boundaries. With `visible`, only the hours inside those
@@ -161,7 +167,7 @@ def consumption_buckets(
     if bucket == "hour":
         # Hours are generated in UTC so a DST day has its 23 or 25 distinct hours.
         statement = f"""
-            SELECT g.hour_start, coalesce(h.kwh, 0)
+            SELECT g.hour_start, h.kwh, coalesce(h.estimated, false), (h.kwh IS NOT NULL)::int
             FROM generate_series(%(start)s::timestamptz, %(end)s::timestamptz - interval '1 hour',
                                  interval '1 hour') AS g(hour_start)
             LEFT JOIN ({_VISIBLE_HOURS}) AS h USING (hour_start)
@@ -179,9 +185,11 @@ def consumption_buckets(
                     (%(end)s::timestamptz AT TIME ZONE %(tz)s) - %(step)s::interval,
                     %(step)s::interval) AS g(local_start)
             ), hours AS ({_VISIBLE_HOURS})
-            SELECT b.low, coalesce((SELECT sum(h.kwh) FROM hours h
-                                     WHERE h.hour_start >= b.low AND h.hour_start < b.high), 0)
+            SELECT b.low, s.kwh, coalesce(s.estimated, false), s.hours
             FROM buckets b
+            CROSS JOIN LATERAL (
+                SELECT sum(h.kwh) AS kwh, bool_or(h.estimated) AS estimated, count(*) AS hours
+                FROM hours h WHERE h.hour_start >= b.low AND h.hour_start < b.high) AS s
             ORDER BY b.local_start
         """  # noqa: S608 - _VISIBLE_HOURS is a constant
     else:
@@ -198,18 +206,33 @@ def consumption_buckets(
     }
     with connections["monitoring"].cursor() as cursor:
         cursor.execute(statement, params)
-        return [(instant.astimezone(timezone), kwh) for instant, kwh in cursor.fetchall()]
+        return [
+            (instant.astimezone(timezone), kwh, estimated, hours)
+            for instant, kwh, estimated, hours in cursor.fetchall()
+        ]
 
 
 @dataclass(frozen=True)
 class ConsumptionReport:
-    # {"start", "kwh"}: kwh None for a bucket the user may not read at all; "partial": True on a
-    # day or month of which they may read some hours only (kwh is the sum of those).
+    # {"start", "kwh", "estimated"}: kwh None for a bucket without data (a gap), with
+    # "hidden": True for one the user may not read at all and "future": True for one that has
+    # not begun; "partial": True on a day or month of which they may read some hours only (kwh
+    # is the sum of those); "incomplete": True on a day or month some of whose begun, readable
+    # hours have no data.
     buckets: list[dict]
     # The sum of what the user may read; None if they may read none of it.
     total: float | None
     # The stretches of [start, end) the user may read, in order (the whole range for admins).
     visible: list[tuple[dt.datetime, dt.datetime]]
+    # Readable hours that have begun, and how many of them have data: a comparison with a
+    # period that has fewer is not a like-for-like one.
+    hours_expected: int = 0
+    hours_with_data: int = 0
+    # With a tariff (tariffs.py): each bucket has "cost"; the total and the standing charges in
+    # it, in `currency`. None when the meter has no tariff.
+    currency: str | None = None
+    total_cost: float | None = None
+    standing_charge: float | None = None
 
 
 def consumption_report(
@@ -220,35 +243,92 @@ def consumption_report(
     end: dt.datetime,
     bucket: str,
     timezone: ZoneInfo,
+    now: dt.datetime | None = None,
 ) -> ConsumptionReport:
-    """The buckets of [start, end) as `user` may read them: clipped to their ownership periods."""
+    """The buckets of [start, end) as `user` may read them: clipped to their ownership periods
+    and to the hours that have begun (the future is neither drawn nor counted)."""
     # Arithmetic in UTC: Python compares and subtracts two times of one zone by the wall clock,
     # which ignores the repeated hour of a DST day.
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    now = now or django_timezone.now()
     visible = visible_stretches(device_id=device_id, user=user, start=start, end=end)
+    begun = _clip(visible, hour_ceil(now))
     rows = consumption_buckets(
         device_id=device_id,
         start=start,
         end=end,
         bucket=bucket,
         timezone=timezone,
-        visible=visible,
+        visible=begun,
     )
-    buckets, total = [], None
-    for index, (bucket_start, kwh) in enumerate(rows):
+    buckets, bounds, total, expected, with_data = [], [], None, 0, 0
+    for index, (bucket_start, kwh, estimated, hours) in enumerate(rows):
         bucket_end = rows[index + 1][0] if index + 1 < len(rows) else end
-        seen = _overlap(visible, bucket_start.astimezone(dt.UTC), bucket_end.astimezone(dt.UTC))
-        entry = {"start": bucket_start.isoformat(), "kwh": float(kwh) if seen else None}
-        if seen and seen < bucket_end - bucket_start:
+        low, high = bucket_start.astimezone(dt.UTC), bucket_end.astimezone(dt.UTC)
+        bounds.append((low, high))
+        seen, started = _overlap(visible, low, high), _overlap(begun, low, high)
+        readable = kwh is not None and started
+        entry = {
+            "start": bucket_start.isoformat(),
+            "kwh": float(kwh) if readable else None,
+            "estimated": bool(readable and estimated),
+        }
+        if not seen:
+            entry["hidden"] = True
+        elif not started:
+            entry["future"] = True
+        if seen and seen < high - low:
             entry["partial"] = True
-        if seen:
+        started_hours = math.ceil(started / HOUR)
+        if bucket != "hour" and hours < started_hours:
+            entry["incomplete"] = True
+        expected, with_data = expected + started_hours, with_data + hours
+        if readable:
             total = (total or Decimal(0)) + kwh
         buckets.append(entry)
+    costs = _costs(device_id, buckets, bounds, begun, visible, now, timezone, bucket == "hour")
     return ConsumptionReport(
         buckets=buckets,
         total=None if total is None else float(total),
         visible=[(low.astimezone(timezone), high.astimezone(timezone)) for low, high in visible],
+        hours_expected=expected,
+        hours_with_data=with_data,
+        **costs,
     )
+
+
+def _costs(device_id, buckets, bounds, begun, visible, now, timezone, hourly) -> dict:
+    """Each bucket's "cost" and the report's cost fields, when the meter has a tariff."""
+    pricing = tariffs.meter_pricing(device_id=device_id)
+    if pricing is None:
+        return {}
+    costs = tariffs.report_costs(
+        pricing=pricing,
+        device_id=device_id,
+        bounds=bounds,
+        readable=begun,
+        seen=visible,
+        now=now,
+        timezone=timezone,
+        hourly=hourly,
+    )
+    for entry, cost in zip(buckets, costs.buckets, strict=True):
+        entry["cost"] = _money(cost)
+    return {
+        "currency": costs.currency,
+        "total_cost": _money(costs.total),
+        "standing_charge": _money(costs.standing),
+    }
+
+
+def _money(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(round(amount, 4))
+
+
+def _clip(
+    stretches: list[tuple[dt.datetime, dt.datetime]], limit: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    return [(low, min(high, limit)) for low, high in stretches if low < limit]
 
 
 def _overlap(
@@ -268,15 +348,23 @@ def alert_list(
     state: str | None = None,
     since_id: int | None = None,
     since_time: dt.datetime | None = None,
+    kind: str | None = None,
 ) -> QuerySet[Alert]:
     """Alerts the user may see: all for an administrator; for a client, the alerts of hours that
     lie wholly inside one of their ownership periods (not `owner_id`, who was sent the alert: an
     hour's readings can arrive after the meter changed hands, and the periods can learn of a
     change late).
 
-    Newest first; with `since` (catch-up after a reconnect) oldest first, after the given one.
+    In time order, the newest hour first; with `since` (catch-up after a reconnect) in the order
+    they were raised, after the given one. Each alert carries its meter's `description`.
     """
-    alerts = Alert.objects.using("monitoring").all()
+    alerts = Alert.objects.using("monitoring").annotate(
+        description=Subquery(
+            DeviceProjection.objects.using("monitoring")
+            .filter(id=OuterRef("device_id"))
+            .values("description")[:1]
+        )
+    )
     if not user.is_admin:
         alerts = _alerts_in_periods_of(alerts, user)
     if device_id is not None:
@@ -286,12 +374,14 @@ def alert_list(
         alerts = alerts.filter(state=AlertState.ACKNOWLEDGED if acknowledged else AlertState.OPEN)
     if state is not None:
         alerts = alerts.filter(state=state)
+    if kind is not None:
+        alerts = alerts.filter(kind=kind)
     if since_id is not None:
         alerts = alerts.filter(id__gt=since_id)
     if since_time is not None:
         alerts = alerts.filter(created_at__gt=since_time)
     catching_up = since_id is not None or since_time is not None
-    return alerts.order_by("id" if catching_up else "-id")
+    return alerts.order_by(*(["id"] if catching_up else ["-hour_start", "-id"]))
 
 
 def _alerts_in_periods_of(alerts: QuerySet[Alert], user) -> QuerySet[Alert]:

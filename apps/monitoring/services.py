@@ -31,19 +31,26 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import JSONField, Value
+from django.db.models import JSONField, QuerySet, Value
 from django.utils import timezone
 
 from ems.groups import ADMINS_GROUP, user_group
 
-from . import delivery_attempts, wakeups
-from .models import Alert, AlertState, InboxBatch, QuarantinedReading, QuarantineReason
+from . import delivery_attempts, demand, silence, wakeups
+from .models import (
+    Alert,
+    AlertState,
+    DeviceProjection,
+    InboxBatch,
+    QuarantinedReading,
+    QuarantineReason,
+)
 from .partitions import (
     RetentionResult,
     reading_partitions_drop_expired,
     reading_partitions_ensure,
 )
-from .validation import Rejection, readings_validate
+from .validation import Rejection, Window, readings_validate
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +78,7 @@ _INSERT_READINGS = """
 # alert inserted for each changed hour above the device's limit (at most one per device-hour).
 _ALERT_CHANGE_COLUMNS = (
     "id, device_id, owner_id, hour_start, kwh, max_hourly_kwh, created_at, acknowledged_at, "
-    "state, withdrawn_at, change"
+    "state, withdrawn_at, kind, comment, resolved_at, change"
 )
 _RECOMPUTE_HOURS = f"""
     WITH touched(device_id, first_new, last_new) AS (
@@ -163,7 +170,7 @@ _RECOMPUTE_HOURS = f"""
         -- The alerts of the recomputed hours, with the hour's verdict (over_kwh null: not over).
         SELECT a.id, a.state, o.kwh AS over_kwh, coalesce(c.kwh, 0) AS kwh
         FROM monitoring_alert a
-        JOIN bounds b ON a.device_id = b.device_id
+        JOIN bounds b ON a.device_id = b.device_id AND a.kind = 'over_limit'
                      AND a.hour_start >= b.hour_lo AND a.hour_start < b.hour_hi
         LEFT JOIN over o ON o.device_id = a.device_id AND o.hour_start = a.hour_start
         LEFT JOIN computed c ON c.device_id = a.device_id AND c.hour_start = a.hour_start
@@ -175,7 +182,8 @@ _RECOMPUTE_HOURS = f"""
         RETURNING a.*, 'withdrawn' AS change
     ), reopened AS (
         UPDATE monitoring_alert a
-           SET state = 'open', withdrawn_at = NULL, acknowledged_at = NULL, kwh = s.over_kwh
+           SET state = 'open', withdrawn_at = NULL, acknowledged_at = NULL, comment = '',
+               kwh = s.over_kwh
         FROM standing s
         WHERE a.id = s.id AND s.over_kwh IS NOT NULL AND s.state = 'withdrawn'
         RETURNING a.*, 'raised' AS change
@@ -191,7 +199,7 @@ _RECOMPUTE_HOURS = f"""
         SELECT o.device_id, o.owner_id, o.hour_start, o.kwh, o.max_hourly_kwh,
                clock_timestamp(), 'open'
         FROM over o
-        ON CONFLICT (device_id, hour_start) DO NOTHING
+        ON CONFLICT (device_id, kind, hour_start) DO NOTHING
         RETURNING *, 'raised' AS change
     )
     SELECT * FROM (SELECT {_ALERT_CHANGE_COLUMNS} FROM raised
@@ -209,6 +217,9 @@ class IngestResult:
     # Alerts raised or reopened by the batch, and alerts it withdrew.
     alerts: list[Alert] = field(default_factory=list)
     withdrawn: list[Alert] = field(default_factory=list)
+    # Other changes of state the batch made (a silent meter's alert resolved).
+    updated: list[Alert] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
 
 
 def _lock_key(device_id: uuid.UUID) -> int:
@@ -444,28 +455,73 @@ def _quarantine_batch(readings: list, reason: str, detail: str, batch_id: str) -
 
 
 def readings_ingest(
-    *, raw_readings: list, now: dt.datetime | None = None, batch_id: str | None = None
+    *,
+    raw_readings: list,
+    now: dt.datetime | None = None,
+    batch_id: str | None = None,
+    historical: bool = False,
 ) -> IngestResult:
     """Validate, store and aggregate one batch in one transaction; returns what happened.
 
     Idempotent: a batch ingested again inserts nothing new and changes no total, so a batch
     interrupted at any point (the transaction rolls back) counts exactly once when retried.
+
+    `historical` (the bulk import, importing.py): any past is accepted, not only the live
+    window, and the alerts it raises are recorded as already acknowledged and not pushed:
+    last year's hours over the limit are history, not news (docs/monitoring.md, "History").
     """
-    validated = readings_validate(raw_readings=raw_readings, now=now or timezone.now())
-    result = IngestResult(rejected=len(validated.rejections), reasons=validated.reasons)
+    now = now or timezone.now()
+    window = Window.history(now) if historical else None
+    validated = readings_validate(raw_readings=raw_readings, now=now, window=window)
+    result = IngestResult(
+        rejected=len(validated.rejections),
+        reasons=validated.reasons,
+        rejections=validated.rejections,
+    )
     with transaction.atomic(using="monitoring"):
         readings_quarantine(rejections=validated.rejections, batch_id=batch_id)
         if validated.readings:
             result.stored, changes = _store_and_aggregate(validated.readings)
             result.alerts = [alert for alert, change in changes if change == "raised"]
             result.withdrawn = [alert for alert, change in changes if change == "withdrawn"]
+            result.updated = [alert for alert, change in changes if change == "resolved"]
         result.duplicates = len(validated.readings) - result.stored
-        if result.alerts or result.withdrawn:
-            raised, withdrawn = list(result.alerts), list(result.withdrawn)
+        if historical:
+            result.alerts = _alerts_acknowledge_historical(result.alerts, now)
+        raised = [] if historical else list(result.alerts)
+        withdrawn, updated = list(result.withdrawn), list(result.updated)
+        # Live readings change their meters' current power (demand.py); history does not.
+        touched = [] if historical or not result.stored else _devices_of(validated.readings)
+        if raised or withdrawn or updated or touched:
             transaction.on_commit(
-                lambda: alerts_push(alerts=raised, withdrawn=withdrawn), using="monitoring"
+                lambda: _push_after_commit(raised, withdrawn, updated, touched),
+                using="monitoring",
             )
     return result
+
+
+def _devices_of(readings) -> list[uuid.UUID]:
+    return sorted({reading.device_id for reading in readings})
+
+
+def _push_after_commit(
+    raised: list[Alert], withdrawn: list[Alert], updated: list[Alert], touched: list
+) -> None:
+    alerts_push(alerts=raised, withdrawn=withdrawn, updated=updated)
+    if touched:
+        try:
+            demand.demand_push(device_ids=touched)
+        except Exception:  # best effort, like the alerts: the readings are stored
+            logger.exception("could not push the demand of %s meters", len(touched))
+
+
+def _alerts_acknowledge_historical(alerts: list[Alert], now: dt.datetime) -> list[Alert]:
+    """Record the imported hours' alerts as acknowledged at `now`: kept, but nobody's news."""
+    ids = [alert.id for alert in alerts]
+    Alert.objects.using("monitoring").filter(id__in=ids, state=AlertState.OPEN).update(
+        state=AlertState.ACKNOWLEDGED, acknowledged_at=now
+    )
+    return list(Alert.objects.using("monitoring").filter(id__in=ids).order_by("id"))
 
 
 def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
@@ -488,6 +544,8 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
         touched = cursor.fetchall()
         if not touched:
             return 0, []
+        # The meters' newest readings, and the end of their silences (silence.py).
+        resolved = silence.readings_arrived(cursor=cursor, touched=touched)
         nominal = settings.MONITORING_NOMINAL_INTERVAL_SECONDS
         cursor.execute(
             _RECOMPUTE_HOURS,
@@ -504,44 +562,88 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
             (Alert(**dict(zip(columns, row[:-1], strict=True))), row[-1])
             for row in cursor.fetchall()
         ]
-    return sum(row[3] for row in touched), changes
+    return sum(row[3] for row in touched), changes + [(alert, "resolved") for alert in resolved]
+
+
+def _isoformat(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def alert_payload(alert: Alert) -> dict:
-    """The alert as the REST API and the channel-layer message show it (JSON-serialisable)."""
+    """The alert as the REST API and the channel-layer message show it (JSON-serialisable).
+
+    `description` is the meter's as monitoring's projection has it (`alert_list` annotates it,
+    `alerts_push` reads it); `owner` is the account the alert was sent to (null: staff only).
+    """
     return {
         "id": alert.id,
+        "kind": alert.kind,
         "device": str(alert.device_id),
+        "description": getattr(alert, "description", None) or "",
+        "owner": alert.owner_id,
         "hour_start": alert.hour_start.isoformat(),
         "kwh": float(alert.kwh),
         "max_hourly_kwh": float(alert.max_hourly_kwh),
         "state": alert.state,
         "created_at": alert.created_at.isoformat(),
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-        "withdrawn_at": alert.withdrawn_at.isoformat() if alert.withdrawn_at else None,
+        "acknowledged_at": _isoformat(alert.acknowledged_at),
+        "comment": alert.comment,
+        "withdrawn_at": _isoformat(alert.withdrawn_at),
+        "resolved_at": _isoformat(alert.resolved_at),
     }
 
 
-def alerts_push(*, alerts: list[Alert], withdrawn: list[Alert] = ()) -> None:
-    """Send raised (or reopened) and withdrawn alerts to the owner's group and the
-    administrators' group (best effort).
+def alerts_describe(alerts: list[Alert]) -> None:
+    """Give each alert its meter's description (one query for the lot)."""
+    device_ids = {alert.device_id for alert in alerts if not hasattr(alert, "description")}
+    if not device_ids:
+        return
+    names = dict(
+        DeviceProjection.objects.using("monitoring")
+        .filter(id__in=device_ids)
+        .values_list("id", "description")
+    )
+    for alert in alerts:
+        if not hasattr(alert, "description"):
+            alert.description = names.get(alert.device_id, "")
+
+
+def alerts_push(
+    *, alerts: list[Alert], withdrawn: list[Alert] = (), updated: list[Alert] = ()
+) -> None:
+    """Send raised (or reopened), withdrawn and otherwise changed alerts (a silence resolved, a
+    warning settled) to the owner's group and the administrators' group (best effort).
 
     Alerts are stored before this runs; a browser that missed the push catches up over REST.
     One event-loop round trip for the whole batch: async_to_sync per message cost ~4 ms each.
     """
+    try:
+        alerts_describe([*alerts, *withdrawn, *updated])
+    except Exception:  # a description is a nicety; the push goes on without it
+        logger.exception("could not read the meters' descriptions for a push")
     messages = []
-    for kind, group_of in (("alert.created", alerts), ("alert.withdrawn", withdrawn)):
+    changes = (
+        ("alert.created", alerts),
+        ("alert.withdrawn", withdrawn),
+        ("alert.updated", updated),
+    )
+    for kind, group_of in changes:
         for alert in group_of:
             message = {"type": kind, "alert": alert_payload(alert)}
             groups = [ADMINS_GROUP] + ([user_group(alert.owner_id)] if alert.owner_id else [])
             messages += [(group, message) for group in groups]
+    push_messages(messages)
+
+
+def push_messages(messages: list[tuple[str, dict]]) -> None:
+    """Send (group, message) pairs on the channel layer, best effort, in one round trip."""
     if not messages:
         return
     future = asyncio.run_coroutine_threadsafe(_group_send_all(messages), _push_loop())
     try:
         future.result(timeout=10)
     except Exception:  # best effort, see above
-        logger.exception("could not push %s alert messages", len(messages))
+        logger.exception("could not push %s messages", len(messages))
 
 
 _loop_lock = threading.Lock()
@@ -568,20 +670,29 @@ async def _group_send_all(messages: list[tuple[str, dict]]) -> None:
         try:
             await channel_layer.group_send(group, message)
         except Exception:  # the channel layer is best effort; the alert is stored
-            logger.exception("could not push alert %s to %s", message["alert"]["id"], group)
+            logger.exception("could not push %s to %s", message["type"], group)
 
     # Concurrently: a batch of a fleet can raise dozens of alerts, each a few Redis round trips.
     await asyncio.gather(*(send(group, message) for group, message in messages))
 
 
-def alert_acknowledge(*, alert: Alert) -> Alert:
-    """Mark an open alert acknowledged; acknowledging again keeps the first time (idempotent),
-    and a withdrawn alert stays withdrawn (there is nothing left to acknowledge)."""
-    with transaction.atomic(using="monitoring"):
-        Alert.objects.using("monitoring").filter(id=alert.id, state=AlertState.OPEN).update(
-            state=AlertState.ACKNOWLEDGED, acknowledged_at=timezone.now()
-        )
+def alert_acknowledge(*, alert: Alert, comment: str = "") -> Alert:
+    """Mark an open alert acknowledged, with an optional comment; acknowledging again keeps the
+    first time and comment (idempotent), and an alert that is no longer open (withdrawn,
+    resolved, settled) stays as it is (there is nothing left to acknowledge)."""
+    only_this = Alert.objects.using("monitoring").filter(id=alert.id)
+    alerts_acknowledge(alerts=only_this, comment=comment)
     return Alert.objects.using("monitoring").get(id=alert.id)
+
+
+def alerts_acknowledge(*, alerts: QuerySet[Alert], comment: str = "") -> int:
+    """Acknowledge the open alerts among `alerts` (one UPDATE); how many were."""
+    with transaction.atomic(using="monitoring"):
+        return (
+            alerts.filter(state=AlertState.OPEN)
+            .order_by()
+            .update(state=AlertState.ACKNOWLEDGED, acknowledged_at=timezone.now(), comment=comment)
+        )
 
 
 def readings_delete_old(*, now: dt.datetime | None = None) -> RetentionResult:

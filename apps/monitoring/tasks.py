@@ -9,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 from ems.events import DEVICE_CHANGED, DEVICE_INVENTORY
 
 from . import services, wakeups
+from .alert_checks import alerts_check
 from .projection import (
     InvalidDeviceEvent,
     device_projection_apply,
@@ -18,6 +19,7 @@ from .projection import (
 logger = logging.getLogger(__name__)
 
 DELETE_OLD_READINGS = "monitoring.delete_old_readings"
+CHECK_ALERTS = "monitoring.check_alerts"
 
 
 @shared_task(
@@ -102,3 +104,12 @@ def delete_old_readings() -> dict:
         "partitions_dropped": result.partitions_dropped,
         "default_rows_deleted": result.default_rows_deleted,
     }
+
+
+@shared_task(name=CHECK_ALERTS)
+def check_alerts() -> dict:
+    """Silent meters and warnings (beat). Not retried: the next run does the same work."""
+    result = alerts_check()
+    if result.raised or result.updated:
+        logger.info("alert checks: %s raised, %s settled", len(result.raised), len(result.updated))
+    return {"raised": len(result.raised), "updated": len(result.updated)}

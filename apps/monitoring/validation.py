@@ -124,6 +124,12 @@ class Window:
     latest: int
 
     @classmethod
+    def history(cls, now: dt.datetime) -> "Window":
+        """The bulk import's window: any past (from 1970), never the future beyond the margin."""
+        future = dt.timedelta(seconds=settings.MONITORING_MAX_FUTURE_SECONDS)
+        return cls(earliest=0, latest=(now + future - EPOCH) // MICROSECOND)
+
+    @classmethod
     def around(cls, now: dt.datetime) -> "Window":
         future = dt.timedelta(seconds=settings.MONITORING_MAX_FUTURE_SECONDS)
         age = dt.timedelta(days=settings.MONITORING_MAX_READING_AGE_DAYS)
@@ -168,15 +174,20 @@ def reading_parse(raw, *, window: Window, device_ids: dict | None = None) -> Par
 
 
 def readings_validate(
-    *, raw_readings: list, now: dt.datetime, only_device_id: uuid.UUID | None = None
+    *,
+    raw_readings: list,
+    now: dt.datetime,
+    only_device_id: uuid.UUID | None = None,
+    window: Window | None = None,
 ) -> Validated:
     """Split a batch into valid readings and rejections; one projection query for the batch.
 
     `only_device_id` is set when a device's own token posts: any other device is refused.
+    `window`: the accepted timestamps (default: the live window around `now`).
     """
     result = Validated()
     parsed: list[tuple[int, object, ParsedReading]] = []
-    window, device_ids = Window.around(now), {}
+    window, device_ids = window or Window.around(now), {}
     for position, raw in enumerate(raw_readings):
         try:
             reading = reading_parse(raw, window=window, device_ids=device_ids)

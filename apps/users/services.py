@@ -83,9 +83,13 @@ def user_create(
     return user
 
 
-def user_register(*, username: str, password: str, name: str, email: str = "") -> User:
+def user_register(
+    *, username: str, password: str, name: str, email: str = "", timezone: str | None = None
+) -> User:
     """Self-registration always makes a client; nothing in the request can make an admin."""
-    return user_create(username=username, password=password, name=name, email=email)
+    return user_create(
+        username=username, password=password, name=name, email=email, timezone=timezone
+    )
 
 
 def _revoke_refresh_tokens(user: User) -> None:

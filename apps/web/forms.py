@@ -1,7 +1,10 @@
 """Forms of the web pages. Validation of the account itself stays in apps.users.services."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+
+from .account_forms import timezone_choices
 
 
 class SignInForm(AuthenticationForm):
@@ -24,6 +27,12 @@ class RegistrationForm(forms.Form):
         label="Email (optional)",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=timezone_choices,
+        required=False,
+        help_text="Your days and hours are counted in this zone; you can change it later.",
+    )
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -41,6 +50,7 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.fields["timezone"].initial = settings.EMS_DEFAULT_USER_TIMEZONE
 
     def clean(self):
         cleaned = super().clean()

@@ -91,6 +91,7 @@ class RegisterView(View):
                     password=data["password1"],
                     name=data["name"],
                     email=data["email"],
+                    timezone=data.get("timezone") or None,
                 )
             except ValidationError as error:
                 form.add_service_errors(_messages_by_field(error))
@@ -163,10 +164,6 @@ class StaffPageView(LoginRequiredMixin, TemplateView):
             messages.warning(request, "That page is for administrators only.")
             return redirect("dashboard")
         return super().dispatch(request, *args, **kwargs)
-
-
-class StaffChatView(StaffPageView):
-    template_name = "staff/chat.html"
 
 
 class StaffAlertsView(StaffPageView):

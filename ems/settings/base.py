@@ -158,6 +158,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# A 24-hour clock and ISO dates in the pages and the admin (ems/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["ems.formats"]
 # The time zone a new account gets when it names none (an IANA name).
 EMS_DEFAULT_USER_TIMEZONE = env("EMS_DEFAULT_USER_TIMEZONE", default="Europe/Bucharest")
 
@@ -212,6 +214,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Descriptions, examples and the errors of every operation (ems/api_docs.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ems.api_docs.document_operations",
+    ],
 }
 
 # --- JWT --------------------------------------------------------------------------------------
@@ -299,7 +306,11 @@ LOGGING = {
 
 # --- web ---------------------------------------------------------------------------------------
 # After authentication and messages: a signed-in client asking for the admin goes to the dashboard.
-MIDDLEWARE += ["apps.web.middleware.ClientsOutOfAdminMiddleware"]
+MIDDLEWARE += [
+    "apps.web.middleware.ClientsOutOfAdminMiddleware",
+    # Times rendered by the server in the signed-in person's zone (the admin's lists).
+    "apps.web.person_timezone.PersonTimezoneMiddleware",
+]
 
 # --- deploy ---
 # Roles that serve only JSON APIs authenticated by the JWT, or no HTTP at all, install no session,
@@ -314,6 +325,7 @@ if not EMS_PROCESS_SERVES_PAGES:
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
         "apps.web.middleware.ClientsOutOfAdminMiddleware",
+        "apps.web.person_timezone.PersonTimezoneMiddleware",
     }
     if not EMS_PROCESS_ROLE.checks_passwords:
         _SESSION_MIDDLEWARE.add("axes.middleware.AxesMiddleware")
@@ -360,16 +372,39 @@ MONITORING_READING_PARTITIONS_AHEAD = env.int("MONITORING_READING_PARTITIONS_AHE
 # meter that reports hourly is not in a gap) is an estimate: stored and shown, marked
 # `estimated`, but it does not count towards alerts (docs/monitoring.md, "Alerts").
 MONITORING_GAP_INTERVALS = env.int("MONITORING_GAP_INTERVALS", default=6)
+# A meter's live demand (kW) is pushed over its owner's socket at most this often
+# (docs/monitoring.md, "Live demand").
+MONITORING_DEMAND_PUSH_SECONDS = env.int("MONITORING_DEMAND_PUSH_SECONDS", default=10)
 # Beat wakes the readings workers this often, so a batch left by a worker that died, or accepted
 # while the broker was down, is ingested within seconds. A drain task works at most
 # MONITORING_DRAIN_SECONDS before it leaves the rest to the next wake-up.
 MONITORING_INBOX_SWEEP_SECONDS = env.float("MONITORING_INBOX_SWEEP_SECONDS", default=2.0)
 MONITORING_DRAIN_SECONDS = env.float("MONITORING_DRAIN_SECONDS", default=30.0)
+# The fleet overview calls a meter silent after this long without a reading (three nominal
+# intervals of ten minutes).
+MONITORING_SILENT_AFTER_MINUTES = env.int("MONITORING_SILENT_AFTER_MINUTES", default=30)
+# How long one process reuses the fleet's figures while staff sort, filter and page
+# (apps/monitoring/fleet.py); alerts are shown at once by the page itself.
+MONITORING_FLEET_SNAPSHOT_SECONDS = env.float("MONITORING_FLEET_SNAPSHOT_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE["monitoring-inbox-sweep"] = {
     "task": "monitoring.drain_inbox",
     "schedule": MONITORING_INBOX_SWEEP_SECONDS,
     # A sweep not started within its period is dropped: busy workers are draining already.
     "options": {"queue": "readings", "expires": MONITORING_INBOX_SWEEP_SECONDS},
+}
+# Alerts beyond "over the limit" (docs/monitoring.md, "Silent meters", "Warnings"): a meter that
+# sent nothing for more than MONITORING_SILENCE_INTERVALS nominal intervals is silent; a warning
+# needs at least MONITORING_WARNING_MIN_OBSERVED_SECONDS of the hour observed. Beat runs both
+# checks every MONITORING_ALERT_CHECK_SECONDS.
+MONITORING_SILENCE_INTERVALS = env.int("MONITORING_SILENCE_INTERVALS", default=3)
+MONITORING_WARNING_MIN_OBSERVED_SECONDS = env.int(
+    "MONITORING_WARNING_MIN_OBSERVED_SECONDS", default=900
+)
+MONITORING_ALERT_CHECK_SECONDS = env.float("MONITORING_ALERT_CHECK_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["monitoring-alert-checks"] = {
+    "task": "monitoring.check_alerts",
+    "schedule": MONITORING_ALERT_CHECK_SECONDS,
+    "options": {"queue": "events", "expires": MONITORING_ALERT_CHECK_SECONDS},
 }
 # Retention creates and drops partitions: DDL, which the monitoring database's own role may not
 # do in docker/. There the task goes to `maintenance`, whose worker connects as the role that

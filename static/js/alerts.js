@@ -1,75 +1,109 @@
-// Alerts: unacknowledged first (or all), acknowledge one by one, new ones added live, withdrawn
-// ones marked as such (late readings brought the hour within its limit). The client's
-// page (/alerts/) and the administrators' overview (/staff/alerts/, `data-staff`: the API answers
-// every client's alerts, and meters link to the admin). Data: GET /api/alerts/?acknowledged=false,
-// POST /api/alerts/{id}/acknowledge/.
+// Alerts: unacknowledged first (or all), newest hour first; acknowledge one (with an optional
+// comment) or all at once (all meters, or one); new ones added live, withdrawn, resolved or
+// settled ones marked as such. Every row names its kind, the meter and, for staff, the client.
+// The client's page (/alerts/) and the administrators' overview (/staff/alerts/, `data-staff`:
+// the API answers every client's alerts, and meters link to the admin). Data:
+// GET /api/alerts/?acknowledged=false, POST /api/alerts/{id}/acknowledge/ {comment},
+// POST /api/alerts/acknowledge/ {device?, comment}.
 
-import { changeAlertCount } from "./notifications.js";
+import { changeAlertCount, refreshAlertCount } from "./notifications.js";
 import { api } from "./api.js";
 import { h, failure } from "./dom.js";
-import { dateTimeLabel, kwh } from "./format.js";
+import { dateTimeLabel } from "./format.js";
+import { meterName, outcome, ownerLabel, ownerNames, summary } from "./alert-text.js";
 import { toast } from "./toast.js";
 
 const root = document.querySelector("[data-alerts-page]");
 const filter = root.querySelector("[data-filter]");
 const list = root.querySelector("[data-alert-list]");
 const more = root.querySelector("[data-more]");
-const names = new Map(); // device id -> description
+const bulk = root.querySelector("[data-acknowledge-all]");
+const names = new Map(); // device id -> description, of the meters the reader has now
 let namesKnown = false; // the devices list was read: a meter missing from it is not the reader's
+let owners = null; // staff: account id -> name
 let nextPage = null;
 const staff = "staff" in root.dataset;
-const deviceHref = (id) => (staff ? `/admin/devices/device/${id}/change/` : `/devices/${id}/`);
+// Staff open the client's own view of the meter (read-only), at the alert's day in the client's zone.
+const deviceHref = (id, hour) =>
+  staff ? `/staff/devices/${id}/?${new URLSearchParams(hour ? { hour } : {})}` : `/devices/${id}/`;
 
 const onlyOpen = () => filter.elements.show.value === "open";
-const deviceName = (id) => names.get(id) || `Meter ${String(id).slice(0, 8)}`;
+const KIND_LABELS = { over_limit: "Over the limit", warning: "Warning", silent: "Meter silent" };
 
 // A client keeps the alerts of a meter that was later taken off their account; its page is no
 // longer theirs (404), so it is named without a link.
-function deviceLink(id) {
-  if (!staff && namesKnown && !names.has(id)) {
-    return h("span", { class: "alert-item__device", text: `${deviceName(id)} (no longer on your account)` });
+function deviceLink(alert) {
+  const name = alert.description || names.get(alert.device) || meterName(alert);
+  if (!staff && namesKnown && !names.has(alert.device)) {
+    return h("span", { class: "alert-item__device", text: `${name} (no longer on your account)` });
   }
-  return h("a", { href: deviceHref(id), class: "alert-item__device", text: deviceName(id) });
+  return h("a", { href: deviceHref(alert.device, alert.hour_start), class: "alert-item__device", text: name });
 }
 
-async function acknowledge(alert, row, button) {
+function replaceRow(row, alert) {
+  if (onlyOpen() && alert.state !== "open") row.remove();
+  else row.replaceWith(item(alert));
+  if (!list.children.length) showEmpty();
+}
+
+async function acknowledge(alert, row, form) {
+  const button = form.querySelector("button");
   button.disabled = true;
   try {
-    const updated = await api.post(`/api/alerts/${alert.id}/acknowledge/`);
+    const updated = await api.post(`/api/alerts/${alert.id}/acknowledge/`, { comment: form.elements.comment.value });
     changeAlertCount(-1);
     toast("Alert acknowledged.", { kind: "success", timeout: 3000 });
-    if (onlyOpen()) row.remove();
-    else row.replaceWith(item(updated || { ...alert, state: "acknowledged", acknowledged_at: new Date().toISOString() }));
-    if (!list.children.length) showEmpty();
+    replaceRow(row, updated);
   } catch (error) {
     button.disabled = false;
     toast(`Could not acknowledge: ${error.message}`, { kind: "error" });
   }
 }
 
-const ROW_CLASS = { open: "alert-item alert-item--open", acknowledged: "alert-item", withdrawn: "alert-item alert-item--withdrawn" };
+const SETTLED = new Set(["withdrawn", "resolved", "realised", "not_realised"]);
+
+function rowClass(alert) {
+  const classes = ["alert-item", `alert-item--${alert.kind || "over_limit"}`];
+  if (alert.state === "open") classes.push("alert-item--open");
+  if (alert.state === "withdrawn") classes.push("alert-item--withdrawn");
+  else if (SETTLED.has(alert.state)) classes.push("alert-item--settled");
+  return classes.join(" ");
+}
 
 function action(alert, row) {
-  if (alert.state === "withdrawn") {
-    return h("span", { class: "muted small", text: `Withdrawn ${dateTimeLabel(alert.withdrawn_at)}: later readings brought the hour within its limit` });
-  }
-  if (alert.state === "acknowledged") {
-    return h("span", { class: "muted small", text: `Acknowledged ${dateTimeLabel(alert.acknowledged_at)}` });
-  }
-  const button = h("button", { type: "button", class: "button button--primary", text: "Acknowledge" });
-  button.addEventListener("click", () => acknowledge(alert, row, button));
-  return button;
+  if (alert.state !== "open") return h("span", { class: "muted small", text: outcome(alert) });
+  const form = h("form", { class: "alert-item__ack", "aria-label": "Acknowledge" },
+    h("input", { type: "text", name: "comment", maxlength: "500", placeholder: "Comment (optional)", "aria-label": "Comment (optional)" }),
+    h("button", { type: "submit", class: "button button--primary", text: "Acknowledge" }));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    acknowledge(alert, row, form);
+  });
+  return form;
 }
 
 function item(alert) {
-  const row = h("li", { class: ROW_CLASS[alert.state] || ROW_CLASS.open, "data-alert-id": alert.id });
+  const row = h("li", { class: rowClass(alert), "data-alert-id": alert.id, "data-kind": alert.kind });
+  const owner = staff ? ownerLabel(owners, alert) : null;
   row.append(
     h("div", { class: "alert-item__main" },
-      deviceLink(alert.device),
-      h("p", { text: `${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, maximum ${kwh(alert.max_hourly_kwh)}.` }),
-      h("p", { class: "muted small", text: `Raised ${dateTimeLabel(alert.created_at)}` })),
-    action(alert, row));
+      h("span", { class: "alert-item__kind", text: KIND_LABELS[alert.kind] || KIND_LABELS.over_limit }),
+      deviceLink(alert),
+      owner ? h("span", { class: "muted", text: ` · ${owner}` }) : null,
+      h("p", { text: summary(alert) }),
+      h("p", { class: "muted small", text: `Raised ${dateTimeLabel(alert.created_at)}` }),
+      alert.comment ? h("p", { class: "small alert-item__comment", text: `Comment: ${alert.comment}` }) : null),
+    h("div", { class: "alert-item__actions" }, action(alert, row), staff ? null : askAbout(alert)));
   return row;
+}
+
+// A client's "Ask about this": the chat opens with the alert as a reference card (POST /chat/ask/).
+function askAbout(alert) {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  return h("form", { method: "post", action: "/chat/ask/", class: "ask-about" },
+    h("input", { type: "hidden", name: "csrfmiddlewaretoken", value: csrf }),
+    h("input", { type: "hidden", name: "alert", value: String(alert.id) }),
+    h("button", { type: "submit", class: "button button--quiet", text: "Ask about this" }));
 }
 
 function showEmpty() {
@@ -105,12 +139,40 @@ async function loadNames() {
     for (const device of await api.all("/api/devices/")) names.set(device.id, device.description);
     namesKnown = true;
   } catch {
-    // Names are a nicety: the list still shows each meter by its id.
+    // Names are a nicety: each alert carries its meter's description anyway.
+  }
+  const meters = bulk?.elements.device;
+  if (meters) {
+    const sorted = [...names].sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+    meters.append(...sorted.map(([id, name]) => h("option", { value: id, text: name || id })));
+  }
+}
+
+async function acknowledgeAll(event) {
+  event.preventDefault();
+  const button = bulk.querySelector("button");
+  const device = bulk.elements.device.value;
+  button.disabled = true;
+  try {
+    const answer = await api.post("/api/alerts/acknowledge/", {
+      comment: bulk.elements.comment.value,
+      ...(device ? { device } : {}),
+    });
+    const n = answer.acknowledged;
+    toast(`${n} alert${n === 1 ? "" : "s"} acknowledged.`, { kind: "success", timeout: 4000 });
+    bulk.elements.comment.value = "";
+    await refreshAlertCount();
+    await loadPage(true);
+  } catch (error) {
+    toast(`Could not acknowledge: ${error.message}`, { kind: "error" });
+  } finally {
+    button.disabled = false;
   }
 }
 
 filter.addEventListener("change", () => loadPage(true));
 more.addEventListener("click", () => loadPage(false));
+bulk?.addEventListener("submit", acknowledgeAll);
 const rowOf = (alert) => list.querySelector(`[data-alert-id="${alert.id}"]`);
 
 document.addEventListener("ems:alert", (event) => {
@@ -119,13 +181,13 @@ document.addEventListener("ems:alert", (event) => {
   rowOf(event.detail)?.remove();
   list.prepend(item(event.detail));
 });
-document.addEventListener("ems:alert-withdrawn", (event) => {
-  const row = rowOf(event.detail);
-  if (!row) return;
-  if (onlyOpen()) row.remove();
-  else row.replaceWith(item(event.detail));
-  if (!list.children.length) showEmpty();
-});
+for (const name of ["ems:alert-withdrawn", "ems:alert-updated"]) {
+  document.addEventListener(name, (event) => {
+    const row = rowOf(event.detail);
+    if (row) replaceRow(row, event.detail);
+  });
+}
 document.addEventListener("ems:reconnected", () => loadPage(true));
 
-loadNames().then(() => loadPage(true));
+Promise.all([loadNames(), staff ? ownerNames().then((map) => { owners = map; }) : null])
+  .then(() => loadPage(true));

@@ -68,6 +68,20 @@ export class ChatConnection {
 
 let instances = 0;
 
+// "Ask about this": the meter, period and energy a message is about, with a link to that chart
+// (the client's own page, or the support view for staff). Figures come from the server.
+function referenceCard(reference, staff) {
+  const limit = `${Number(reference.max_hourly_kwh).toFixed(2)} kWh per hour`;
+  let figures;
+  if (reference.kind === "alert") figures = `${Number(reference.kwh).toFixed(2)} kWh in the hour, maximum ${limit}`;
+  else if (reference.kind === "day") figures = reference.kwh === null ? `No data that day · maximum ${limit}` : `${Number(reference.kwh).toFixed(2)} kWh that day · maximum ${limit}`;
+  else figures = `Maximum ${limit}`;
+  return h("div", { class: "chat__card", "data-reference": reference.kind },
+    h("p", { class: "chat__card-title" }, h("strong", { text: reference.device_name }), ` · ${reference.period}`),
+    h("p", { class: "chat__card-figures", text: figures }),
+    h("a", { href: staff ? reference.support_url : reference.client_url, text: staff ? "Open the client's view of this chart" : "Open this chart" }));
+}
+
 export class ConversationView {
   // title: whom the conversation is with, as this person sees it; onClose: a close button.
   constructor({ connection, id, title, onClose = null, onRead = () => {} }) {
@@ -129,6 +143,8 @@ export class ConversationView {
       this.log.replaceChildren();
       this.messages.clear();
       page.results.forEach((message) => this.append(message));
+      // Read marks of receipts sent before this page loaded.
+      this.otherRead(page.other_side_read_up_to || 0);
       this.setOlder(page.previous);
       if (!page.results.length) this.log.append(h("li", { class: "chat__empty muted", text: "No messages yet. Write the first one below." }));
       this.scrollToEnd();
@@ -190,6 +206,7 @@ export class ConversationView {
         h("time", { datetime: message.created_at, title: dateTimeLabel(message.created_at),
           text: localDate(new Date(message.created_at)) === localDate() ? hourLabel(message.created_at) : dateTimeLabel(message.created_at) })),
       h("p", { class: "chat__body", text: message.body }));
+    if (message.reference) item.append(referenceCard(message.reference, this.connection.me.role === "admin"));
     if (own) {
       const mark = h("span", { class: "chat__read small", "data-read": "", hidden: message.id > this.otherReadUpTo, text: "Read" });
       item.append(mark);

@@ -6,16 +6,26 @@
 import "./notifications.js";
 import { api } from "./api.js";
 import { h, failure } from "./dom.js";
-import { currentHour, dateTimeLabel, hourLabel, kwh, localDate, number } from "./format.js";
+import {
+  currentHour, dateTimeLabel, hourLabel, kilowatts, kwh, localDate, money, monthOf, number,
+} from "./format.js";
 import { periodsLabel } from "./ownership.js";
+import { summary, title } from "./alert-text.js";
 
 const list = document.querySelector("[data-devices]");
 const former = document.querySelector("[data-former-devices]");
 const REFRESH_MS = 120000;
 const cards = new Map(); // device id -> {device, element}
+const demandOf = new Map(); // device id -> the latest demand answer or frame
+const redrawn = new Map(); // device id -> when its card was last filled
 
 function hourBar(hour, limit) {
-  const value = hour ? number(hour.kwh) : 0;
+  if (!hour || hour.kwh === null) {
+    return h("div", { class: "hour-meter" }, h("div", { class: "stat-row" },
+      h("span", { class: "stat-row__label", text: "This hour" }),
+      h("span", { class: "stat-row__value muted", text: "no data yet" })));
+  }
+  const value = number(hour.kwh);
   const over = limit > 0 && value > limit;
   const share = limit > 0 ? Math.min(100, (value / limit) * 100) : 0;
   return h("div", { class: "hour-meter" },
@@ -42,24 +52,54 @@ function alertList(page) {
     h("p", { class: "small" }, h("strong", { text: `${page.count} unacknowledged alert${page.count > 1 ? "s" : ""}` })),
     h("ul", { class: "plain-list small" },
       alerts.slice(0, 3).map((alert) => h("li", {
-        text: `${dateTimeLabel(alert.hour_start)}: ${kwh(alert.kwh)} (max ${kwh(alert.max_hourly_kwh)})`,
+        text: `${title(alert)} ${summary(alert)}`,
       }))),
     h("a", { href: "/alerts/", class: "small", text: "Review alerts" }));
+}
+
+// The month's bill projected from its whole days so far: their mean cost (energy and standing
+// charge) times the days of the month. None before the first whole day.
+export function projectedBill(month, today) {
+  const whole = month.buckets.filter((bucket) => bucket.start.slice(0, 10) < today && bucket.cost !== null);
+  if (!whole.length) return null;
+  const mean = whole.reduce((sum, bucket) => sum + number(bucket.cost), 0) / whole.length;
+  return mean * month.buckets.length;
+}
+
+function costRows(day, month, today) {
+  const projected = projectedBill(month, today);
+  const row = (label, value, attribute) => h("div", { class: "stat-row", [attribute]: "" },
+    h("span", { class: "stat-row__label", text: label }),
+    h("span", { class: "stat-row__value", text: value }));
+  return h("div", { class: "card__costs" },
+    row("Cost today so far", day.total_cost === null ? "–" : money(day.total_cost, day.currency), "data-cost-today"),
+    row("This month so far", month.total_cost === null ? "–" : money(month.total_cost, month.currency), "data-cost-month"),
+    row("Projected for the month", projected === null ? "– (after the first whole day)" : money(projected, month.currency), "data-cost-projected"));
 }
 
 async function fillCard(device, body) {
   body.replaceChildren(h("p", { class: "muted small", text: "Loading…" }));
   try {
-    const [day, alerts] = await Promise.all([
-      api.get(`/api/devices/${device.id}/consumption/`, { date: localDate() }),
+    const today = localDate();
+    const [day, month, alerts, demand] = await Promise.all([
+      api.get(`/api/devices/${device.id}/consumption/`, { date: today }),
+      api.get(`/api/devices/${device.id}/consumption/`, { ...monthOf(today), bucket: "day" }),
       api.get("/api/alerts/", { device: device.id, acknowledged: "false", page_size: 3 }),
+      api.get(`/api/devices/${device.id}/consumption/demand/`),
     ]);
+    // A frame that came over the socket meanwhile is newer than this answer: keep it.
+    const live = demandOf.get(device.id);
+    if (!live || !live.at || (demand.at && demand.at >= live.at)) demandOf.set(device.id, demand);
+    redrawn.set(device.id, Date.now());
     const limit = number(device.max_hourly_kwh);
-    const total = day.total ?? day.hours.reduce((sum, hour) => sum + number(hour.kwh), 0);
     body.replaceChildren(
       h("div", { class: "stat-row" },
+        h("span", { class: "stat-row__label", text: "Now" }),
+        h("span", { class: "stat-row__value", "data-demand": "", text: kilowatts(demandOf.get(device.id)) })),
+      h("div", { class: "stat-row" },
         h("span", { class: "stat-row__label", text: "Today so far" }),
-        h("span", { class: "stat-row__value stat-row__value--big", text: kwh(total) })),
+        h("span", { class: "stat-row__value stat-row__value--big", text: day.total === null ? "–" : kwh(day.total) })),
+      day.currency ? costRows(day, month, today) : null,
       hourBar(currentHour(day.hours), limit),
       alertList(alerts));
   } catch (error) {
@@ -118,11 +158,25 @@ function refreshAll() {
   for (const { device, body } of cards.values()) fillCard(device, body);
 }
 
-document.addEventListener("ems:alert", (event) => {
-  const entry = cards.get(event.detail.device);
-  if (entry) fillCard(entry.device, entry.body);
-});
+for (const name of ["ems:alert", "ems:alert-withdrawn", "ems:alert-updated"]) {
+  document.addEventListener(name, (event) => {
+    const entry = cards.get(event.detail.device);
+    if (entry) fillCard(entry.device, entry.body);
+  });
+}
 document.addEventListener("ems:reconnected", refreshAll);
+// The current power of a meter, live; its card's figures (this hour, today) at most every 30 s.
+document.addEventListener("ems:demand", (event) => {
+  const entry = cards.get(event.detail.device);
+  if (!entry) return;
+  demandOf.set(event.detail.device, event.detail);
+  const shown = entry.body.querySelector("[data-demand]");
+  if (shown) shown.textContent = kilowatts(event.detail);
+  if (Date.now() - (redrawn.get(event.detail.device) || 0) > 30000) {
+    redrawn.set(event.detail.device, Date.now());
+    fillCard(entry.device, entry.body);
+  }
+});
 setInterval(() => { if (!document.hidden) refreshAll(); }, REFRESH_MS);
 
 load();

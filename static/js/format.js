@@ -10,6 +10,15 @@ export const number = (value) => (value === null || value === undefined || value
 const energy = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2, minimumFractionDigits: 2 });
 export const kwh = (value) => `${energy.format(number(value))} kWh`;
 
+// Power in kW, or "–" when the meter has no current figure (a single reading, or gone quiet).
+export const kilowatts = (demand) => (demand && demand.kw !== null && demand.kw !== undefined
+  ? `${energy.format(number(demand.kw))} kW` : "–");
+
+// An amount in a currency (ISO 4217 code from the tariff), or "–" without one.
+export const money = (value, currency) => (currency
+  ? new Intl.NumberFormat(undefined, { style: "currency", currency }).format(number(value))
+  : "–");
+
 // "YYYY-MM-DD" of an instant in the account's time zone (en-CA formats dates that way).
 export function localDate(instant = new Date()) {
   return new Intl.DateTimeFormat("en-CA", {
@@ -22,6 +31,9 @@ export const hourLabel = (iso) =>
 
 export const dayLabel = (iso) =>
   new Intl.DateTimeFormat(undefined, { timeZone: timezone, weekday: "short", day: "numeric", month: "short" }).format(new Date(iso));
+
+export const monthLabel = (iso) =>
+  new Intl.DateTimeFormat(undefined, { timeZone: timezone, month: "short", year: "numeric" }).format(new Date(iso));
 
 export const dateTimeLabel = (iso) =>
   new Intl.DateTimeFormat(undefined, { timeZone: timezone, dateStyle: "medium", timeStyle: "short", hourCycle: "h23" }).format(new Date(iso));
@@ -50,6 +62,11 @@ export function monthOf(date) {
   return { from: text(first), to: text(last) };
 }
 
+export function yearOf(date) {
+  const year = date.slice(0, 4);
+  return { from: `${year}-01-01`, to: `${year}-12-31` };
+}
+
 export function addMonths(date, months) {
   const day = parse(date);
   const target = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + months, 1));
@@ -76,5 +93,6 @@ export function periodLabel(kind, date) {
     return `${short.format(parse(from))} – ${short.format(parse(to))}`;
   }
   if (kind === "month") return calendarDate({ month: "long", year: "numeric" }).format(parse(date));
+  if (kind === "year") return date.slice(0, 4);
   return calendarDate({ weekday: "long", day: "numeric", month: "long", year: "numeric" }).format(parse(date));
 }

@@ -3,7 +3,10 @@
 // for each frame {"type": "alert", ...alert fields}; pages listen for the "ems:alert" event to add
 // it to what they show. A frame {"type": "alert.withdrawn", ...} says late readings brought the
 // hour within its limit: a short notice, the counter read again, and "ems:alert-withdrawn" for
-// the pages (an alert withdrawn and raised again comes as a new "alert" frame). Delivery is best effort: after a reconnection the alerts raised since the
+// the pages (an alert withdrawn and raised again comes as a new "alert" frame). A frame
+// {"type": "alert.updated", ...} says a silent meter sent readings again or a warning was settled:
+// the counter read again, a notice for a resolved silence, "ems:alert-updated" for the pages.
+// Every toast names the meter (the alert's description) and, for staff, the client. Delivery is best effort: after a reconnection the alerts raised since the
 // last one seen are read over REST (GET /api/alerts/?since=<id>) and handled like live frames,
 // the counter is read again, and "ems:reconnected" tells pages to refresh.
 
@@ -11,6 +14,7 @@ import { api } from "./api.js";
 // Every client page loads this module: it also brings the nav's unread-chat badge.
 import "./chat-badge.js";
 import { kwh, dateTimeLabel } from "./format.js";
+import { hourRange, meterName, ownerLabel, ownerNames, summary, title } from "./alert-text.js";
 import { liveSocket } from "./socket.js";
 import { toast } from "./toast.js";
 
@@ -41,15 +45,21 @@ export async function refreshAlertCount() {
   }
 }
 
-function announce(alert, { counted = true } = {}) {
+// "Kitchen meter: ..." for a client; "Kitchen meter (Alice Client): ..." for staff.
+async function subject(alert) {
+  const owner = ownerLabel(await ownerNames(), alert);
+  return owner ? `${meterName(alert)} (${owner})` : meterName(alert);
+}
+
+async function announce(alert, { counted = true } = {}) {
   // The same alert may come live and again in a catch-up page: handle it once.
-  if (seen.has(alert.id) || alert.state === "withdrawn") return;
+  if (seen.has(alert.id) || alert.state !== "open") return;
   seen.add(alert.id);
   lastAlertId = Math.max(lastAlertId, alert.id);
   if (counted) changeAlertCount(1);
-  toast(`${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)} (maximum ${kwh(alert.max_hourly_kwh)}).`, {
-    kind: "alert",
-    title: "Consumption over the limit:",
+  toast(`${await subject(alert)}: ${summary(alert)}`, {
+    kind: alert.kind === "warning" ? "warning" : "alert",
+    title: title(alert),
     // Device pages are the client's; an administrator has the admin for meters.
     href: isClient ? `/devices/${alert.device}/` : "",
     timeout: 0,
@@ -57,11 +67,11 @@ function announce(alert, { counted = true } = {}) {
   document.dispatchEvent(new CustomEvent("ems:alert", { detail: alert }));
 }
 
-function withdraw(alert) {
+async function withdraw(alert) {
   // If the hour goes over again, the same alert is raised again: announce it then.
   seen.delete(alert.id);
   refreshAlertCount();
-  toast(`Later readings show ${kwh(alert.kwh)} in the hour of ${dateTimeLabel(alert.hour_start)}, within the maximum of ${kwh(alert.max_hourly_kwh)}.`, {
+  toast(`${await subject(alert)}: later readings show ${kwh(alert.kwh)} in the hour ${hourRange(alert.hour_start)}, within the maximum of ${kwh(alert.max_hourly_kwh)}.`, {
     kind: "info",
     title: "Alert withdrawn:",
     href: isClient ? `/devices/${alert.device}/` : "",
@@ -70,11 +80,26 @@ function withdraw(alert) {
   document.dispatchEvent(new CustomEvent("ems:alert-withdrawn", { detail: alert }));
 }
 
+async function update(alert) {
+  refreshAlertCount();
+  if (alert.kind === "silent" && alert.state === "resolved") {
+    toast(`${await subject(alert)}: readings again since ${dateTimeLabel(alert.resolved_at)}.`, {
+      kind: "info",
+      title: "Meter back:",
+      href: isClient ? `/devices/${alert.device}/` : "",
+      timeout: 8000,
+    });
+  }
+  document.dispatchEvent(new CustomEvent("ems:alert-updated", { detail: alert }));
+}
+
 async function latestAlertId() {
   try {
-    const page = await api.get("/api/alerts/", { page_size: 1 });
-    // Lists are newest first; remember where we are, so a reconnect asks only for what is newer.
-    if (page.results.length) lastAlertId = Math.max(lastAlertId, page.results[0].id);
+    // Lists are in time order (newest hour first), not in the order alerts were raised: the
+    // highest id of the first page is the newest raised but for a late alert of an old hour.
+    const page = await api.get("/api/alerts/", { page_size: 50 });
+    // Remember where we are, so a reconnect asks only for what is newer.
+    for (const alert of page.results) lastAlertId = Math.max(lastAlertId, alert.id);
   } catch (error) {
     console.debug("alerts unavailable:", error.message);
   }
@@ -93,18 +118,30 @@ async function catchUp() {
   document.dispatchEvent(new CustomEvent("ems:reconnected"));
 }
 
-// Clients on every page; an administrator's page asks for them with data-live-alerts on <body>.
-if (isClient || "liveAlerts" in document.body.dataset) {
+// Alerts: clients on every page; an administrator's page asks for them with data-live-alerts
+// on <body>. The socket is open on every signed-in page of the site layout for the chat badge:
+// a frame {"type": "chat.unread"} (a new message for this person, or their read position moved)
+// makes chat-badge.js read the unread count again ("ems:chat-unread").
+const liveAlerts = isClient || "liveAlerts" in document.body.dataset;
+const chatUnread = () => document.dispatchEvent(new CustomEvent("ems:chat-unread"));
+if (document.body.dataset.role) {
   if (isClient) refreshAlertCount();
-  latestAlertId().then(() =>
+  (liveAlerts ? latestAlertId() : Promise.resolve()).then(() =>
     liveSocket(PATH, {
       name: "notifications",
       onFrame: (frame) => {
-        if (frame.type === "alert") announce(frame);
+        if (frame.type === "chat.unread") chatUnread();
+        else if (!liveAlerts) return;
+        else if (frame.type === "alert") announce(frame);
         else if (frame.type === "alert.withdrawn") withdraw(frame);
+        else if (frame.type === "alert.updated") update(frame);
+        // A meter's current power (throttled per meter by the worker): pages that show it listen.
+        else if (frame.type === "demand") document.dispatchEvent(new CustomEvent("ems:demand", { detail: frame }));
       },
       onOpen: ({ reconnected }) => {
-        if (reconnected) catchUp();
+        if (!reconnected) return;
+        chatUnread();
+        if (liveAlerts) catchUp();
       },
     }));
 }

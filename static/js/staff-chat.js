@@ -2,6 +2,7 @@
 // with unread counts and the last message; several conversations can be open side by side.
 // Data: GET /api/chat/conversations/, frames on /ws/chat/ (static/js/chat.js).
 
+import "./notifications.js";
 import { api } from "./api.js";
 import { ChatConnection, ConversationView, roleLabel } from "./chat.js";
 import { h, failure } from "./dom.js";
@@ -112,4 +113,8 @@ async function loadList() {
   }
 }
 
-loadList();
+// `?client=<id>` (from the support view or a client's page): that conversation opens at once.
+loadList().then(() => {
+  const wanted = Number(root.dataset.openConversation);
+  if (wanted && conversations.has(wanted) && !open.has(wanted)) openConversation(wanted);
+});

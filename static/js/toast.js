@@ -8,7 +8,7 @@ export function toast(message, { kind = "info", title = "", timeout = 6000, href
   if (!container) return null;
   const item = document.createElement("div");
   item.className = `toast toast--${kind}`;
-  item.setAttribute("role", kind === "alert" ? "alert" : "status");
+  item.setAttribute("role", kind === "alert" || kind === "warning" ? "alert" : "status");
 
   const text = document.createElement("div");
   text.className = "toast__text";

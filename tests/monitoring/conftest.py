@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count
 
 from apps.monitoring.models import HourlyConsumption, QuarantinedReading
@@ -100,3 +102,26 @@ def received(channel: str, timeout: float) -> dict:
         return await asyncio.wait_for(get_channel_layer().receive(channel), timeout)
 
     return async_to_sync(receive)()
+
+
+@pytest.fixture
+def latest_schema_after():
+    """For the migration tests: leave the monitoring database at its latest migrations (the
+    leaf nodes), as the transactional tests after them expect it. Migrating back to an older
+    migration unapplies every later one, of any branch, and migrating forward to the one under
+    test leaves the others unapplied."""
+    yield
+    executor = MigrationExecutor(connections["monitoring"])
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes("monitoring"))
+
+
+async def all_received(layer, channel, seconds=1.0) -> list[dict]:
+    """Every message the channel gets until none comes for `seconds` (one event loop)."""
+    messages = []
+    while True:
+        try:
+            async with asyncio.timeout(seconds):
+                messages.append(await layer.receive(channel))
+        except TimeoutError:
+            return messages

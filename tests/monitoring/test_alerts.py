@@ -64,14 +64,19 @@ def test_a_new_alert_is_sent_on_commit_to_the_owner_and_the_administrators_only(
         "type": "alert.created",
         "alert": {
             "id": alert.id,
+            "kind": "over_limit",
             "device": str(device),
+            "description": "test meter",
+            "owner": 9001,
             "hour_start": (day + 10 * H).isoformat(),
             "kwh": 3.0,
             "max_hourly_kwh": 1.0,
             "state": "open",
             "created_at": alert.created_at.isoformat(),
             "acknowledged_at": None,
+            "comment": "",
             "withdrawn_at": None,
+            "resolved_at": None,
         },
     }
     assert received(owner, 2) == expected

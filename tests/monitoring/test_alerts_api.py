@@ -46,14 +46,19 @@ def test_an_alert_has_the_contract_fields(api_a, alerts):
     alert = api_a.get(URL).json()["results"][-1]
     assert alert == {
         "id": alerts["a1"].id,
+        "kind": "over_limit",
         "device": str(alerts["a1"].device_id),
+        "description": "test meter",
+        "owner": alerts["a1"].owner_id,
         "hour_start": "2026-01-15T10:00:00+00:00",
         "kwh": 7.5,
         "max_hourly_kwh": 5.0,
         "state": "open",
         "created_at": alerts["a1"].created_at.isoformat(),
         "acknowledged_at": None,
+        "comment": "",
         "withdrawn_at": None,
+        "resolved_at": None,
     }
 
 

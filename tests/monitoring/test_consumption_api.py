@@ -31,7 +31,7 @@ def device_of_a(client_a):
     return make_device(owner_id=client_a.id)
 
 
-def test_a_day_has_one_entry_per_local_hour_with_missing_hours_as_zero(api_a, device_of_a):
+def test_a_day_has_one_entry_per_local_hour_with_missing_hours_as_gaps(api_a, device_of_a):
     # Alice's zone is Europe/Bucharest (UTC+2 in January): 10:00 UTC is 12:00 local.
     store_hours(device_of_a, {dt.datetime(2026, 1, 15, 10, tzinfo=UTC): "1.5"})
     response = api_a.get(url(device_of_a), {"date": "2026-01-15"})
@@ -44,8 +44,16 @@ def test_a_day_has_one_entry_per_local_hour_with_missing_hours_as_zero(api_a, de
         "kWh",
     )
     assert len(body["hours"]) == 24
-    assert body["hours"][0] == {"start": "2026-01-15T00:00:00+02:00", "kwh": 0.0}
-    assert body["hours"][12] == {"start": "2026-01-15T12:00:00+02:00", "kwh": 1.5}
+    assert body["hours"][0] == {
+        "start": "2026-01-15T00:00:00+02:00",
+        "kwh": None,
+        "estimated": False,
+    }
+    assert body["hours"][12] == {
+        "start": "2026-01-15T12:00:00+02:00",
+        "kwh": 1.5,
+        "estimated": False,
+    }
     assert body["total"] == 1.5
 
 
@@ -53,7 +61,8 @@ def test_the_time_zone_can_be_chosen_with_tz(api_a, device_of_a):
     store_hours(device_of_a, {dt.datetime(2026, 1, 15, 10, tzinfo=UTC): "1.5"})
     body = api_a.get(url(device_of_a), {"date": "2026-01-15", "tz": "UTC"}).json()
     assert body["timezone"] == "UTC"
-    assert body["hours"][10] == {"start": "2026-01-15T10:00:00+00:00", "kwh": 1.5}
+    assert body["hours"][10]["start"] == "2026-01-15T10:00:00+00:00"
+    assert body["hours"][10]["kwh"] == 1.5
 
 
 def test_an_unknown_time_zone_is_a_400(api_a, device_of_a):
@@ -111,7 +120,7 @@ def test_a_report_by_month(api_a, device_of_a):
     ).json()
     assert [(b["start"][:10], b["kwh"]) for b in body["buckets"]] == [
         ("2026-02-01", 1.0),
-        ("2026-03-01", 0.0),
+        ("2026-03-01", None),
         ("2026-04-01", 2.0),
     ]
 
@@ -201,8 +210,8 @@ def test_csv_is_a_download_with_a_sensible_filename(api_a, device_of_a):
         f'attachment; filename="consumption-{device_of_a}-2026-01-15-hour.csv"'
     )
     lines = response.content.decode().splitlines()
-    assert lines[0] == "start,kwh"
-    assert lines[13] == "2026-01-15T12:00:00+02:00,1.50000000"
+    assert lines[0] == "start,kwh,estimated,cost,currency"
+    assert lines[13] == "2026-01-15T12:00:00+02:00,1.50000000,false,,"
     assert len(lines) == 25
 
 

@@ -124,16 +124,23 @@ def test_a_report_by_day_leaves_out_the_other_owners_hours_and_marks_the_day_par
         "tz": "UTC",
     }
     bob = api_b.get(url(meter), query).json()["buckets"]
-    assert bob[0] == {"start": (day - 24 * H).isoformat(), "kwh": None}
+    assert bob[0] == {
+        "start": (day - 24 * H).isoformat(),
+        "kwh": None,
+        "estimated": False,
+        "hidden": True,
+    }
     assert bob[1] == {
         "start": day.isoformat(),
         "kwh": sum(kwh_of_day(1, hour) for hour in range(11, 24)),
+        "estimated": False,
         "partial": True,
     }
     alice = api_a.get(url(meter), query).json()["buckets"]
     assert alice[0] == {
         "start": (day - 24 * H).isoformat(),
         "kwh": sum(kwh_of_day(0, hour) for hour in range(24)),
+        "estimated": False,
     }
     assert alice[1]["kwh"] == sum(kwh_of_day(1, hour) for hour in range(10))
     assert alice[1]["partial"] is True
@@ -162,7 +169,7 @@ def _csv_rows(api, meter, day) -> list[list[str]]:
 
 def test_the_csv_holds_only_the_callers_hours(api_a, api_b, api_admin, meter, day):
     header, *bob = _csv_rows(api_b, meter, day)
-    assert header == ["start", "kwh"]
+    assert header == ["start", "kwh", "estimated", "cost", "currency"]
     assert [row[0] for row in bob] == [(day + hour * H).isoformat() for hour in range(11, 24)]
     assert [float(row[1]) for row in bob] == [kwh_of_day(1, hour) for hour in range(11, 24)]
     _, *alice = _csv_rows(api_a, meter, day)

@@ -9,7 +9,10 @@ from django.db.migrations.executor import MigrationExecutor
 from apps.monitoring.ownership import Period, device_periods
 from apps.monitoring.projection import device_projection_apply
 
-pytestmark = pytest.mark.django_db(databases=["monitoring"], transaction=True)
+pytestmark = [
+    pytest.mark.django_db(databases=["monitoring"], transaction=True),
+    pytest.mark.usefixtures("latest_schema_after"),
+]
 
 BEFORE = [("monitoring", "0005_inbox_alert_state")]
 AFTER = [("monitoring", "0006_ownership_periods")]

@@ -8,7 +8,10 @@ import pytest
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(databases=["monitoring"], transaction=True)
+pytestmark = [
+    pytest.mark.django_db(databases=["monitoring"], transaction=True),
+    pytest.mark.usefixtures("latest_schema_after"),
+]
 
 BEFORE = [("monitoring", "0006_ownership_periods")]
 AFTER = [("monitoring", "0007_partitioned_readings")]

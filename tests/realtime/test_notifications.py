@@ -3,7 +3,7 @@
 import pytest
 from channels.layers import get_channel_layer
 
-from ems.groups import ADMINS_GROUP, user_group
+from ems.groups import ADMINS_GROUP, demand_group, user_group
 from tests.sockets import async_test, nothing_more, open_socket, receive
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "chat"])
@@ -78,4 +78,63 @@ async def test_a_withdrawal_and_a_reopening_reach_the_owner_each_once(
             assert [frame["type"] for frame in frames] == ["alert", "alert.withdrawn", "alert"]
             assert frames[1] == {**withdrawn, "type": "alert.withdrawn"}
             assert await nothing_more(socket)
+        assert await nothing_more(socket_b)
+
+
+@async_test
+async def test_a_meters_demand_reaches_its_owner_as_a_demand_frame_once(
+    client_a, admin, token_a, token_b, token_admin
+):
+    demand = {
+        "device": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "kw": 1.2,
+        "at": "2026-11-27T10:10:00+00:00",
+        "interval_seconds": 600.0,
+        "stale": False,
+    }
+    async with (
+        open_socket("/ws/notifications/", token_a) as socket_a,
+        open_socket("/ws/notifications/", token_b) as socket_b,
+    ):
+        layer = get_channel_layer()
+        event = {"type": "demand.updated", "demand": demand}
+        await layer.group_send(demand_group(client_a.id), event)
+        await layer.group_send(demand_group(client_a.id), event)
+        assert await receive(socket_a) == {"type": "demand", **demand}
+        assert await nothing_more(socket_a)
+        assert await nothing_more(socket_b)
+
+
+@async_test
+async def test_a_chat_message_tells_the_other_sides_pages_to_read_the_unread_count(
+    client_a, client_b, admin, token_a, token_b, token_admin
+):
+    from channels.db import database_sync_to_async
+
+    from apps.chat import services as chat_services
+
+    conversation = await database_sync_to_async(chat_services.conversation_open_for_client)(
+        client_id=client_a.id, client_name=client_a.name
+    )
+
+    def send(sender) -> None:
+        chat_services.message_send(
+            conversation_id=conversation.id,
+            sender_id=sender.id,
+            sender_name=sender.name,
+            sender_role=sender.role,
+            body="Hello",
+        )
+
+    async with (
+        open_socket("/ws/notifications/", token_a) as socket_a,
+        open_socket("/ws/notifications/", token_b) as socket_b,
+        open_socket("/ws/notifications/", token_admin) as socket_admin,
+    ):
+        await database_sync_to_async(send)(admin)
+        expected = {"type": "chat.unread", "conversation": conversation.id}
+        assert await receive(socket_a) == expected
+        assert await nothing_more(socket_b)
+        await database_sync_to_async(send)(client_a)
+        assert await receive(socket_admin) == expected
         assert await nothing_more(socket_b)

@@ -82,7 +82,13 @@ def test_a_day_has_an_entry_per_hour_with_its_start_and_a_total(alice, meter, th
         f"/api/devices/{meter.id}/consumption/", {"date": day.date().isoformat()}
     ).json()
     assert len(answer["hours"]) == 24
-    assert answer["hours"][10] == {"start": (day + 10 * HOUR).isoformat(), "kwh": 2.5}
+    assert answer["hours"][10] == {
+        "start": (day + 10 * HOUR).isoformat(),
+        "kwh": 2.5,
+        "estimated": False,
+    }
+    # An hour without data is null (a gap), never 0; the page draws it as a gap.
+    assert answer["hours"][0]["kwh"] is None
     assert answer["total"] == 9.5
 
 
@@ -115,6 +121,6 @@ def test_the_csv_of_a_day_is_asked_as_one_day_of_hours(alice, meter, three_alert
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
-    assert lines[0] == "start,kwh"
+    assert lines[0] == "start,kwh,estimated,cost,currency"
     assert len(lines) == 25
-    assert lines[11] == f"{(day + 10 * HOUR).isoformat()},2.50000000"
+    assert lines[11] == f"{(day + 10 * HOUR).isoformat()},2.50000000,false,,"

@@ -20,10 +20,25 @@ class PersonSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
+class ReferenceSerializer(serializers.Serializer):
+    """What an "Ask about this" message is about, read by the web process when it was sent."""
+
+    kind = serializers.ChoiceField(choices=["meter", "day", "alert"])
+    device_id = serializers.UUIDField()
+    device_name = serializers.CharField()
+    period = serializers.CharField(help_text="In words, in the client's time zone.")
+    date = serializers.DateField(allow_null=True)
+    kwh = serializers.FloatField(allow_null=True)
+    max_hourly_kwh = serializers.FloatField()
+    client_url = serializers.CharField(help_text="The chart on the client's own page.")
+    support_url = serializers.CharField(help_text="The same chart in the support view (staff).")
+
+
 class MessageOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     conversation = serializers.IntegerField()
     body = serializers.CharField()
+    reference = ReferenceSerializer(allow_null=True, required=False)
     created_at = serializers.DateTimeField()
     sender = PersonSerializer()
 
@@ -90,6 +105,9 @@ class MessageListApi(APIView):
         count = serializers.IntegerField(help_text="Messages in the whole conversation.")
         next = serializers.CharField(allow_null=True, help_text="Newer messages.")
         previous = serializers.CharField(allow_null=True, help_text="Older messages.")
+        other_side_read_up_to = serializers.IntegerField(
+            help_text="The newest message id the other side has read (0: none)."
+        )
         results = MessageOutputSerializer(many=True)
 
     @extend_schema(parameters=[FilterSerializer], responses={200: OutputSerializer})
@@ -122,6 +140,9 @@ class MessageListApi(APIView):
             "count": page.total,
             "next": link(after=messages[-1].id) if page.has_newer and messages else None,
             "previous": link(before=messages[0].id) if page.has_older and messages else None,
+            "other_side_read_up_to": selectors.other_side_read_up_to(
+                conversation=conversation, is_admin=is_admin(request.user)
+            ),
             "results": [message_frame(message) for message in messages],
         }
         return Response(self.OutputSerializer(data).data)

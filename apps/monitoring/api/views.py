@@ -23,8 +23,8 @@ from rest_framework_simplejwt.authentication import JWTStatelessUserAuthenticati
 from ems.pagination import StandardPagination
 from ems.permissions import is_admin
 
-from .. import selectors, services
-from ..models import AlertState
+from .. import demand, importing, selectors, services
+from ..models import AlertKind, AlertState
 from .authentication import DevicePrincipal, DeviceTokenAuthentication
 
 
@@ -99,6 +99,59 @@ class ReadingsIngestApi(APIView):
         if len(readings) > most:
             raise PayloadTooLarge(f"At most {most} readings per request.")
         return readings
+
+
+class ReadingsImportApi(APIView):
+    """POST /api/readings/import/?device=<uuid>&format=csv|jsonl: a meter's history, any age.
+
+    The body is the file itself, read line by line as it arrives (never whole in memory) and
+    imported in chunks through the same arithmetic as live readings (importing.py).
+    """
+
+    authentication_classes = [JWTStatelessUserAuthentication, DeviceTokenAuthentication]
+    permission_classes = [IsDeviceOrAdmin]
+    parser_classes = []
+
+    class FilterSerializer(serializers.Serializer):
+        device = serializers.UUIDField()
+        format = serializers.ChoiceField(choices=list(importing.FORMATS), default="csv")
+
+    def perform_content_negotiation(self, request, force=False):
+        # `format` names the file's format here, not the answer's (always JSON).
+        return JSONRenderer(), JSONRenderer.media_type
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        request={"text/csv": {"type": "string"}, "application/x-ndjson": {"type": "string"}},
+        responses={200: dict},
+        description=(
+            "Imports a file of one meter's readings (CSV `timestamp,measurement_value` or JSON "
+            "lines), not limited to the live window. Idempotent. Lines that cannot be imported "
+            "are quarantined and named with their line numbers; hours over the limit are "
+            "recorded as acknowledged alerts and not pushed."
+        ),
+    )
+    def post(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        device_id = filters.validated_data["device"]
+        if isinstance(request.user, DevicePrincipal):
+            if request.user.device.id != device_id:
+                raise exceptions.PermissionDenied("This token is for another meter.")
+        else:
+            device = selectors.device_infos(device_ids=[device_id]).get(device_id)
+            if device is None or device.deleted:
+                raise exceptions.NotFound("No such device.")
+        try:
+            result = importing.readings_import(
+                device_id=device_id,
+                # The WSGI input, line by line: request.body would hold the whole file.
+                lines=iter(request._request.readline, b""),
+                file_format=filters.validated_data["format"],
+            )
+        except importing.ImportFormatError as error:
+            raise exceptions.ParseError(str(error)) from error
+        return Response(result.as_dict())
 
 
 MAX_BUCKETS = {"hour": 31 * 24 + 1, "day": 366, "month": 120}
@@ -238,9 +291,19 @@ class ConsumptionApi(APIView):
         )
         buckets, total = report.buckets, report.total
         if request.query_params.get("format") == "csv":
-            return self._csv(device.id, first, last, bucket, zone, buckets, "date" in query)
+            return self._csv(device.id, first, last, bucket, report, "date" in query)
         body = {"device": str(device.id), "timezone": zone.key, "unit": "kWh"}
         body |= _visibility(report.visible)
+        body["coverage"] = {
+            "hours": report.hours_expected,
+            "hours_with_data": report.hours_with_data,
+        }
+        # Costs: null when the meter has no tariff (docs/monitoring.md, "Costs and tariffs").
+        body |= {
+            "currency": report.currency,
+            "total_cost": report.total_cost,
+            "standing_charge": report.standing_charge,
+        }
         if "date" in query:
             body |= {"date": first.isoformat(), "hours": buckets, "total": total}
         else:
@@ -253,21 +316,45 @@ class ConsumptionApi(APIView):
             }
         return Response(body)
 
-    def _csv(self, device_id, first, last, bucket, zone, buckets, single_day) -> HttpResponse:
+    def _csv(self, device_id, first, last, bucket, report, single_day) -> HttpResponse:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["start", "kwh"])
-        # Buckets the caller may not read are left out (docs/monitoring.md, "Ownership periods").
+        writer.writerow(["start", "kwh", "estimated", "cost", "currency"])
+        # Buckets the caller may not read and those that have not begun are left out
+        # (docs/monitoring.md, "Ownership periods"); a gap is an empty cell, never 0.
         writer.writerows(
-            [bucket_row["start"], f"{bucket_row['kwh']:.8f}"]
-            for bucket_row in buckets
-            if bucket_row["kwh"] is not None
+            [
+                bucket_row["start"],
+                "" if bucket_row["kwh"] is None else f"{bucket_row['kwh']:.8f}",
+                "true" if bucket_row["estimated"] else "false",
+                "" if bucket_row.get("cost") is None else f"{bucket_row['cost']:.4f}",
+                report.currency or "",
+            ]
+            for bucket_row in report.buckets
+            if not bucket_row.get("hidden") and not bucket_row.get("future")
         )
         span = first.isoformat() if single_day else f"{first.isoformat()}_{last.isoformat()}"
         filename = f"consumption-{device_id}-{span}-{bucket}.csv"
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+class DemandApi(APIView):
+    """GET /api/devices/{id}/consumption/demand/: the meter's current power (demand.py), for
+    its owner and administrators (a former owner's period is over: live power is not theirs)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, device_id: uuid.UUID):
+        device = selectors.device_visible_to(device_id=device_id, user=request.user)
+        if device is None or not (request.user.is_admin or device.owner_id == request.user.id):
+            raise exceptions.NotFound("No such device.")
+        found = demand.demands(device_ids=[device.id])
+        if not found:
+            return Response({"device": str(device.id), "kw": None, "at": None, "stale": True})
+        return Response(found[0].payload())
 
 
 def _visibility(stretches: list) -> dict:
@@ -316,14 +403,27 @@ class AlertOutputSerializer(serializers.Serializer):
     """The alert on the wire; also the `alert` of the channel-layer message."""
 
     id = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=AlertKind.choices,
+        help_text="over_limit: the hour's energy; warning: the hour's projected total (kwh); "
+        "silent: no reading since hour_start",
+    )
     device = serializers.UUIDField()
+    description = serializers.CharField(help_text="The meter's description")
+    owner = serializers.IntegerField(
+        allow_null=True, help_text="The account the alert was sent to (null: staff only)"
+    )
     hour_start = serializers.DateTimeField()
     kwh = serializers.FloatField()
     max_hourly_kwh = serializers.FloatField()
     state = serializers.ChoiceField(choices=AlertState.choices)
     created_at = serializers.DateTimeField()
     acknowledged_at = serializers.DateTimeField(allow_null=True)
+    comment = serializers.CharField(help_text="Written when it was acknowledged (may be empty)")
     withdrawn_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a silence ended or a warning was settled"
+    )
 
     def to_representation(self, instance):
         return services.alert_payload(instance)
@@ -365,6 +465,7 @@ class AlertListApi(APIView):
             help_text="false: the open alerts; true: the acknowledged ones",
         )
         state = serializers.ChoiceField(choices=AlertState.choices, required=False)
+        kind = serializers.ChoiceField(choices=AlertKind.choices, required=False)
         since = serializers.CharField(required=False, max_length=64)
 
     @extend_schema(parameters=[FilterSerializer], responses={200: AlertOutputSerializer(many=True)})
@@ -378,6 +479,7 @@ class AlertListApi(APIView):
             device_id=query.get("device"),
             acknowledged=query.get("acknowledged"),
             state=query.get("state"),
+            kind=query.get("kind"),
             **since,
         )
         paginator = self.pagination_class()
@@ -385,13 +487,55 @@ class AlertListApi(APIView):
         return paginator.get_paginated_response(AlertOutputSerializer(page, many=True).data)
 
 
+class AcknowledgementSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default="", trim_whitespace=True
+    )
+
+
 class AlertAcknowledgeApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: AlertOutputSerializer})
+    @extend_schema(
+        request=AcknowledgementSerializer,
+        responses={200: AlertOutputSerializer},
+        description="Acknowledge an open alert, with an optional comment (the first one stays).",
+    )
     def post(self, request, alert_id: int):
+        body = AcknowledgementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         alert = selectors.alert_get_visible(alert_id=alert_id, user=request.user)
         if alert is None:
             raise exceptions.NotFound("No such alert.")
-        alert = services.alert_acknowledge(alert=alert)
+        services.alert_acknowledge(alert=alert, comment=body.validated_data["comment"])
+        alert = selectors.alert_get_visible(alert_id=alert_id, user=request.user)
         return Response(AlertOutputSerializer(alert).data)
+
+
+class AlertAcknowledgeAllApi(APIView):
+    """Acknowledge every open alert the caller sees at once, or those of one meter."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(AcknowledgementSerializer):
+        device = serializers.UUIDField(required=False, help_text="Only this meter's alerts")
+
+    class OutputSerializer(serializers.Serializer):
+        acknowledged = serializers.IntegerField(help_text="How many alerts were acknowledged")
+
+    @extend_schema(
+        operation_id="alerts_acknowledge_all",
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+    )
+    def post(self, request):
+        body = self.InputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        device_id = body.validated_data.get("device")
+        if device_id is not None and not selectors.device_visible_to(
+            device_id=device_id, user=request.user
+        ):
+            raise exceptions.NotFound("No such device.")
+        alerts = selectors.alert_list(user=request.user, device_id=device_id, acknowledged=False)
+        count = services.alerts_acknowledge(alerts=alerts, comment=body.validated_data["comment"])
+        return Response({"acknowledged": count})

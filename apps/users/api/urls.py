@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import own_account, views
 
 auth_urlpatterns = [
     path("register/", views.RegisterApi.as_view(), name="register"),
@@ -11,6 +11,7 @@ auth_urlpatterns = [
 
 users_urlpatterns = [
     path("", views.UserListCreateApi.as_view(), name="user-list"),
-    path("me/", views.MeApi.as_view(), name="me"),
+    path("me/", own_account.OwnAccountApi.as_view(), name="me"),
+    path("me/password/", own_account.OwnPasswordApi.as_view(), name="me-password"),
     path("<int:user_id>/", views.UserDetailApi.as_view(), name="user-detail"),
 ]

@@ -35,6 +35,7 @@ class RegisterApi(APIView):
         password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
         name = serializers.CharField(max_length=150)
         email = serializers.EmailField(required=False, allow_blank=True, default="")
+        timezone = TimezoneField(required=False, help_text="IANA zone; the default if omitted.")
 
     @extend_schema(request=InputSerializer, responses={201: AccountOutputSerializer})
     def post(self, request):
@@ -57,7 +58,8 @@ def _with_account_errors(data: serializers.Serializer) -> dict:
             continue
         try:
             values[name] = field.run_validation(data.initial_data.get(name, serializers.empty))
-        except ApiValidationError:
+        except (ApiValidationError, serializers.SkipField):
+            # SkipField: an optional field left out (the time zone).
             continue
     account = services.user_registration_errors(
         username=values.get("username", ""),
@@ -126,17 +128,6 @@ class LogoutApi(APIView):
         except services.AuthenticationError as error:
             raise ApiValidationError({"refresh": [str(error)]}) from error
         return Response(status=status.HTTP_205_RESET_CONTENT)
-
-
-class MeApi(APIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(responses={200: AccountOutputSerializer})
-    def get(self, request):
-        user = selectors.user_get(user_id=request.user.id)
-        if user is None:
-            raise NotFound("Your account no longer exists.")
-        return Response(AccountOutputSerializer(user).data)
 
 
 def _get_user_or_404(user_id: int):

@@ -5,6 +5,8 @@ client's meter, listed and acknowledged through the monitoring API on daphne, an
 pushed by that service's commit through the channel layer to the administrators' group.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -39,10 +41,10 @@ def test_an_administrator_acknowledges_alerts_and_sees_new_ones_live(
     expect(rows.first).to_have_attribute("data-alert-id", str(newer.id))
     expect(rows.first).to_contain_text("3.00 kWh")
     expect(rows.first).to_contain_text("maximum 2.00 kWh")
-    # Meters are named as the devices API names them and link to their page in the admin, not
-    # to a client's page.
+    # Meters are named as the devices API names them and open the support view of the client's
+    # page at the alert's hour (not the client's own page, which sends staff away).
     expect(rows.first.get_by_role("link", name="Kitchen meter")).to_have_attribute(
-        "href", f"/admin/devices/device/{meter.id}/change/"
+        "href", re.compile(rf"^/staff/devices/{meter.id}/\?hour=")
     )
 
     rows.first.get_by_role("button", name="Acknowledge").click()

@@ -1,0 +1,83 @@
+"""`/api/users/me/`: a person reads their own account, changes its time zone and password."""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, self_service
+from .serializers import AccountOutputSerializer, TimezoneField
+
+
+def _own_account(request):
+    user = selectors.user_get(user_id=request.user.id)
+    if user is None or not user.is_active:
+        raise NotFound("Your account no longer exists.")
+    return user
+
+
+class OwnAccountApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class UpdateSerializer(serializers.Serializer):
+        timezone = TimezoneField(help_text="An IANA time zone, e.g. Europe/Bucharest.")
+
+    @extend_schema(
+        summary="Your own account",
+        description="The account the access token belongs to.",
+        responses={200: AccountOutputSerializer},
+    )
+    def get(self, request):
+        return Response(AccountOutputSerializer(_own_account(request)).data)
+
+    @extend_schema(
+        summary="Change your time zone",
+        description=(
+            "Days and hours of consumption are counted in this zone. Access tokens carry the "
+            "zone as a claim: the new one appears in tokens issued from now on."
+        ),
+        request=UpdateSerializer,
+        responses={200: AccountOutputSerializer},
+        examples=[OpenApiExample("A new zone", value={"timezone": "Europe/Lisbon"})],
+    )
+    def patch(self, request):
+        user = _own_account(request)
+        data = self.UpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = self_service.own_timezone_change(user=user, timezone=data.validated_data["timezone"])
+        return Response(AccountOutputSerializer(user).data)
+
+
+class OwnPasswordApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+        new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        summary="Change your password",
+        description=(
+            "Checks the current password and the rules for a new one. Every refresh token of "
+            "the account stops working and every browser session is signed out; access tokens "
+            "already issued last until they expire (at most 15 minutes). Sign in again for a "
+            "new pair."
+        ),
+        request=InputSerializer,
+        responses={204: None},
+        examples=[
+            OpenApiExample(
+                "A new password",
+                value={"current_password": "old-secret-phrase", "new_password": "a-new-long-one-7"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        user = _own_account(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self_service.own_password_change(user=user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

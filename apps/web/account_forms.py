@@ -1,0 +1,78 @@
+"""Forms of the account page: time zone, password, export and deletion, each confirmed."""
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from django import forms
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    # The legacy aliases (US/Eastern, Etc/GMT+2, ...) stay valid but are not offered.
+    zones = sorted(zone for zone in available_timezones() if "/" in zone and zone[0].isupper())
+    zones = [zone for zone in zones if not zone.startswith(("Etc/", "SystemV/", "US/"))]
+    return [("UTC", "UTC"), *((zone, zone.replace("_", " ")) for zone in zones)]
+
+
+class _Form(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class TimezoneForm(_Form):
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=timezone_choices,
+        help_text="Days and hours of your consumption are counted in this zone.",
+    )
+
+
+class PasswordChangeForm(_Form):
+    current_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label="New password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+    new_password_again = forms.CharField(
+        label="New password again",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("new_password") != cleaned.get("new_password_again"):
+            self.add_error("new_password_again", "The two new passwords differ.")
+        return cleaned
+
+
+class AccountDeleteForm(_Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account is deleted for good and my meters leave it.",
+        required=True,
+    )
+
+
+def add_service_errors(form: forms.Form, message_dict: dict[str, list[str]], field_for=None):
+    """Show a service's validation errors on the fields they concern (or the whole form)."""
+    field_for = field_for or {}
+    for field, messages in message_dict.items():
+        target = field_for.get(field, field)
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)

@@ -1,0 +1,66 @@
+// The fleet overview (/staff/fleet/): the server renders and sorts the rows; this module sizes
+// the hour bars and reads the current page's rows again when an alert arrives (live, through
+// notifications.js) and every half minute, so ages, kWh, statuses and counts stay current.
+
+import "./notifications.js";
+
+const rows = document.querySelector("[data-fleet-rows]");
+const REFRESH_MS = 30_000;
+let pending = null;
+
+function sizeBars(root) {
+  for (const bar of root.querySelectorAll(".bar[aria-valuenow]")) {
+    bar.querySelector(".bar__fill").style.width = `${Number(bar.getAttribute("aria-valuenow"))}%`;
+  }
+}
+
+// The parts of the page that change: the rows, the status counts and the line with the total.
+const PARTS = ["[data-fleet-rows]", "[data-fleet-filters]", "[data-fleet-total]"];
+
+async function refresh() {
+  try {
+    const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    // Parsed as an inert document (no script runs) and moved over: the server escaped the text.
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const selector of PARTS) {
+      const incoming = fresh.querySelector(selector);
+      if (incoming) document.querySelector(selector)?.replaceChildren(...incoming.childNodes);
+    }
+    sizeBars(rows);
+    document.body.dataset.fleetRefreshed = String(Date.now());
+  } catch (error) {
+    console.debug("fleet refresh failed:", error.message);
+  }
+}
+
+function soon() {
+  // Several alerts at once (a burst of readings) make one read, not one each; after the
+  // server's few seconds of reusing the fleet's figures (MONITORING_FLEET_SNAPSHOT_SECONDS).
+  clearTimeout(pending);
+  pending = setTimeout(refresh, 6000);
+}
+
+// The alert's own figures mark its row at once; the read that follows brings the rest.
+function markOver(event) {
+  const alert = event.detail;
+  const row = rows.querySelector(`tr[data-device-id="${CSS.escape(String(alert.device))}"]`);
+  // Only an alert of the running hour says the meter is over now (late data can alert an old hour).
+  const running = Date.parse(alert.hour_start) + 3_600_000 > Date.now();
+  if (row && running) {
+    const badge = row.querySelector("[data-status]");
+    badge.className = "status status--over";
+    badge.dataset.status = "over";
+    badge.textContent = "Over the limit";
+    row.className = "fleet__row fleet__row--over";
+  }
+  soon();
+}
+
+if (rows) {
+  sizeBars(rows);
+  document.addEventListener("ems:alert", markOver);
+  document.addEventListener("ems:alert-withdrawn", soon);
+  document.addEventListener("ems:reconnected", soon);
+  setInterval(refresh, REFRESH_MS);
+}
