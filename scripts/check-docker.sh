@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Validate docker/ without a Docker engine: the compose file renders with the example settings
-# (and refuses to render without its secrets), and the Dockerfile passes hadolint.
+# (and refuses to render without its secrets), and the Dockerfiles pass hadolint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,5 +20,6 @@ if env -i PATH="$PATH" "$compose" --file docker/compose.yaml --env-file /dev/nul
     echo "docker/compose.yaml renders without its secrets; every secret must be \${VAR:?}" >&2
     exit 1
 fi
-.venv/bin/hadolint docker/Dockerfile
+.venv/bin/hadolint docker/Dockerfile docker/postgres/Dockerfile docker/redis/Dockerfile \
+    docker/nginx/Dockerfile
 echo "docker: compose config and hadolint passed"

@@ -6,6 +6,12 @@
 #                          (the one-shot `migrate` service) and nothing else.
 #   <prefix>_<db>_app      CONNECT on its own database only, and SELECT/INSERT/UPDATE/DELETE on the
 #                          tables the migrator creates there; no DDL, no other database.
+#   <prefix>_monitoring_maintainer
+#                          CONNECT on the monitoring database only; its sessions there act as
+#                          the migrator (ALTER ROLE ... IN DATABASE ... SET role), so it can make
+#                          and drop the readings' monthly partitions (beat's retention task, run
+#                          by the worker-maintenance service). NOINHERIT: the migrator's CONNECT
+#                          on the other databases is not its own, so it cannot open them.
 #   ems_users_reader       CONNECT on the users database and, once migrated, SELECT on the columns
 #                          of an account summary only (apps/users/db_roles.py): the devices API
 #                          checks an owner with it when a meter is assigned.
@@ -16,6 +22,7 @@ set -euo pipefail
 PREFIX=${EMS_DB_PREFIX:-ems}
 : "${EMS_MIGRATOR_PASSWORD:?}" "${USERS_DB_PASSWORD:?}" "${DEVICES_DB_PASSWORD:?}"
 : "${MONITORING_DB_PASSWORD:?}" "${CHAT_DB_PASSWORD:?}" "${USERS_READER_DB_PASSWORD:?}"
+: "${MONITORING_MAINTAINER_DB_PASSWORD:?}"
 
 psql=(psql -v ON_ERROR_STOP=1 --no-psqlrc --quiet --username "${POSTGRES_USER:-postgres}")
 
@@ -47,6 +54,15 @@ ALTER DEFAULT PRIVILEGES FOR ROLE :"migrator" IN SCHEMA public
 SQL
     echo "database ${PREFIX}_${database}: owner ${PREFIX}_migrator, app role ${PREFIX}_${database}_app"
 done
+
+"${psql[@]}" --dbname postgres -v role="${PREFIX}_monitoring_maintainer" \
+    -v migrator="${PREFIX}_migrator" -v database="${PREFIX}_monitoring" \
+    -v password="$MONITORING_MAINTAINER_DB_PASSWORD" <<'SQL'
+CREATE ROLE :"role" LOGIN NOINHERIT PASSWORD :'password' IN ROLE :"migrator";
+GRANT CONNECT ON DATABASE :"database" TO :"role";
+ALTER ROLE :"role" IN DATABASE :"database" SET role = :'migrator';
+SQL
+echo "role ${PREFIX}_monitoring_maintainer: the migrator's rights in ${PREFIX}_monitoring only"
 
 # The users migration 0003 grants this role its columns when it finds the role.
 "${psql[@]}" --dbname "${PREFIX}_users" -v password="$USERS_READER_DB_PASSWORD" <<'SQL'

@@ -409,10 +409,14 @@ CELERY_BEAT_SCHEDULE["monitoring-alert-checks"] = {
     "schedule": MONITORING_ALERT_CHECK_SECONDS,
     "options": {"queue": "events", "expires": MONITORING_ALERT_CHECK_SECONDS},
 }
+# Retention creates and drops partitions: DDL, which the monitoring database's own role may not
+# do in docker/. There the task goes to `maintenance`, whose worker connects as the role that
+# acts as the tables' owner in that database only (docker/postgres/init.sh); locally, `events`.
+MONITORING_RETENTION_QUEUE = env("MONITORING_RETENTION_QUEUE", default="events")
 CELERY_BEAT_SCHEDULE["monitoring-raw-retention"] = {
     "task": "monitoring.delete_old_readings",
     "schedule": 3600.0,
-    "options": {"queue": "events"},
+    "options": {"queue": MONITORING_RETENTION_QUEUE},
 }
 
 # --- reconcile ---

@@ -9,6 +9,12 @@ DEBUG = False
 EMS_REFUSE_WEAK_SECRETS = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Whose X-Forwarded-Proto/-For to believe (ems/proxies.py): the reverse proxy's addresses,
+# networks or host names. Empty: every peer's, as Django does (a process reachable only through
+# the proxy). docker/compose.yaml names its proxy service.
+EMS_TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+if EMS_TRUSTED_PROXIES:
+    MIDDLEWARE = ["ems.proxies.TrustedProxyMiddleware", *MIDDLEWARE]  # noqa: F405
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

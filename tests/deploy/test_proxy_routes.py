@@ -13,8 +13,16 @@ CONFIG = REPOSITORY / "docker" / "nginx" / "ems.conf"
 def _server_locations() -> list[dict]:
     parsed = crossplane.parse(str(CONFIG), single=True, check_ctx=False)
     assert parsed["status"] == "ok", parsed["errors"]
-    (server,) = [d for d in parsed["config"][0]["parsed"] if d["directive"] == "server"]
+    (server,) = [
+        d
+        for d in parsed["config"][0]["parsed"]
+        if d["directive"] == "server" and _listens(d) == ["8443", "ssl"]
+    ]
     return [d for d in server["block"] if d["directive"] == "location"]
+
+
+def _listens(server: dict) -> list[str]:
+    return next(d["args"] for d in server["block"] if d["directive"] == "listen")
 
 
 def _route(path: str) -> dict:
@@ -36,7 +44,8 @@ def _route(path: str) -> dict:
 
 def _upstream(location: dict) -> str:
     (proxy_pass,) = [d["args"][0] for d in location["block"] if d["directive"] == "proxy_pass"]
-    return proxy_pass.removeprefix("http://")
+    # Upstreams are variables (`set $users users:8000;`), looked up in Docker's DNS when used.
+    return proxy_pass.removeprefix("http://$")
 
 
 @pytest.mark.parametrize(
@@ -78,3 +87,18 @@ def test_websocket_upgrades_reach_the_realtime_process_with_the_client_headers()
     assert headers["Connection"] == "$connection_upgrade"
     # Setting any header in a location drops the server's: the client's must be repeated.
     assert {"Host", "X-Forwarded-For", "X-Forwarded-Proto"} <= headers.keys()
+
+
+def test_plain_http_only_redirects_to_https_on_the_public_port():
+    parsed = crossplane.parse(str(CONFIG), single=True, check_ctx=False)
+    (plain,) = [
+        d
+        for d in parsed["config"][0]["parsed"]
+        if d["directive"] == "server" and _listens(d) == ["8080"]
+    ]
+    locations = {
+        " ".join(d["args"]): d["block"] for d in plain["block"] if d["directive"] == "location"
+    }
+    assert set(locations) == {"= /nginx-health", "/"}
+    (redirect,) = locations["/"]
+    assert redirect["args"] == ["301", "https://$host@HTTPS_PORT_SUFFIX@$request_uri"]
