@@ -23,3 +23,12 @@ DEVICES_QUEUE = "devices"
 # the devices that exist with an id in (after, up_to]. Monitoring marks deleted the devices of
 # that range it holds that are not listed and whose version is <= max_version (a lost delete).
 DEVICE_INVENTORY = "devices.inventory"
+
+# monitoring -> users, after a raised (or reopened) alert with an owner is committed: the alert
+# as the REST API shows it (apps/monitoring/services.alert_payload: id, kind, device,
+# description, owner, hour_start, kwh, max_hourly_kwh, ...). The users worker mails the owner.
+ALERT_RAISED = "monitoring.alert_raised"
+# beat -> users: the daily digest of the alerts of the people who chose it.
+ALERT_DIGEST = "users.alert_digest"
+# Consumed by the notifications worker (users database only).
+NOTIFICATIONS_QUEUE = "notifications"

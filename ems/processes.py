@@ -50,6 +50,8 @@ PROCESS_ROLES = {
     ),
     # Celery and the simulator serve no HTTP.
     "worker": ProcessRole(databases=("monitoring",)),
+    # The notifications worker (queue `notifications`): alert mails, users database only.
+    "notifications": ProcessRole(databases=("default",)),
     "beat": ProcessRole(databases=()),
     # The simulator reads monitoring's projection to find the assigned meters.
     "simulator": ProcessRole(databases=("monitoring",)),

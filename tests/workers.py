@@ -12,9 +12,9 @@ from celery.contrib.testing.worker import start_worker
 
 from apps.monitoring import wakeups
 from ems.celery import app
-from ems.events import DEVICES_QUEUE, EVENTS_QUEUE, READINGS_QUEUE
+from ems.events import DEVICES_QUEUE, EVENTS_QUEUE, NOTIFICATIONS_QUEUE, READINGS_QUEUE
 
-ALL_QUEUES = (READINGS_QUEUE, EVENTS_QUEUE, DEVICES_QUEUE)
+ALL_QUEUES = (READINGS_QUEUE, EVENTS_QUEUE, DEVICES_QUEUE, NOTIFICATIONS_QUEUE)
 
 
 @contextlib.contextmanager

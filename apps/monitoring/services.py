@@ -34,7 +34,9 @@ from django.db import (
 from django.db.models import JSONField, QuerySet, Value
 from django.utils import timezone
 
+from ems.events import ALERT_RAISED, NOTIFICATIONS_QUEUE
 from ems.groups import ADMINS_GROUP, user_group
+from ems.publish import PUBLISH_ERRORS, event_send
 
 from . import delivery_attempts, demand, silence, wakeups
 from .models import (
@@ -621,6 +623,7 @@ def alerts_push(
         alerts_describe([*alerts, *withdrawn, *updated])
     except Exception:  # a description is a nicety; the push goes on without it
         logger.exception("could not read the meters' descriptions for a push")
+    alerts_announce(alerts)
     messages = []
     changes = (
         ("alert.created", alerts),
@@ -633,6 +636,19 @@ def alerts_push(
             groups = [ADMINS_GROUP] + ([user_group(alert.owner_id)] if alert.owner_id else [])
             messages += [(group, message) for group in groups]
     push_messages(messages)
+
+
+def alerts_announce(alerts: list[Alert]) -> None:
+    """Tell the users app about raised alerts that have an owner (`monitoring.alert_raised`),
+    which mails the owner as they chose. Runs after the commit; a broker failure is logged."""
+    for alert in alerts:
+        if not alert.owner_id:
+            continue
+        payload = alert_payload(alert)
+        try:
+            event_send(name=ALERT_RAISED, payload=payload, queue=NOTIFICATIONS_QUEUE)
+        except PUBLISH_ERRORS as error:
+            logger.error("event %s not published (%r); payload=%r", ALERT_RAISED, error, payload)
 
 
 def push_messages(messages: list[tuple[str, dict]]) -> None:

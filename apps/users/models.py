@@ -23,6 +23,12 @@ def default_timezone() -> str:
     return settings.EMS_DEFAULT_USER_TIMEZONE
 
 
+class AlertMail(models.TextChoices):
+    IMMEDIATELY = "immediately", "Immediately"
+    DIGEST = "digest", "Daily digest"
+    OFF = "off", "Off"
+
+
 class EmsUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         # `createsuperuser` makes an administrator.
@@ -45,6 +51,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=64, default=default_timezone, validators=[validate_timezone]
     )
     is_active = models.BooleanField(default=True)
+    # E-mail about the person's alerts (apps/users/notifications.py): at once, in a daily digest,
+    # or never; none is sent between the quiet hours' start and end (local time, `timezone`).
+    alert_mail = models.CharField(
+        max_length=12, choices=AlertMail.choices, default=AlertMail.IMMEDIATELY
+    )
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
     # Derived from `role` on every save: an administrator is staff and superuser, a client neither,
     # so the Django admin and the API agree on who is an administrator.
     is_staff = models.BooleanField(default=False, editable=False)
@@ -90,3 +103,31 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         self.is_staff = self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
+
+
+class SentMail(models.Model):
+    """One notification mail, recorded (claimed) before it is sent, so a redelivered event never
+    sends it again (docs/monitoring.md, "E-mail notifications").
+
+    `key` is `alert:<alert id>` for an alert's own mail and `digest:<user id>:<date>` for a
+    digest. An alert of a person who chose the digest waits here as `pending` until the digest.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"  # waits for the daily digest
+        CLAIMED = "claimed"  # being sent; a crash leaves it so and it is never sent again
+        SENT = "sent"
+        FAILED = "failed"  # the SMTP server refused it; a retry may claim it again
+        SKIPPED = "skipped"  # quiet hours, preference off, or the hourly limit
+        DIGESTED = "digested"  # a pending alert that went out in a digest
+
+    key = models.CharField(max_length=100, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_mails")
+    state = models.CharField(max_length=10, choices=State.choices)
+    # The alert as monitoring's event carried it (for the digest).
+    alert = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

@@ -39,6 +39,20 @@ def own_timezone_change(*, user: User, timezone: str) -> User:
     return user
 
 
+NOTIFICATION_FIELDS = ("alert_mail", "quiet_hours_start", "quiet_hours_end")
+
+
+def own_notifications_change(*, user: User, **changes) -> User:
+    """Alert e-mail: immediately, daily digest or off, and the quiet hours (local times)."""
+    fields = [name for name in NOTIFICATION_FIELDS if name in changes]
+    for name in fields:
+        setattr(user, name, changes[name])
+    user.full_clean(validate_unique=False)
+    with transaction.atomic(using="default"):
+        user.save(using="default", update_fields=fields)
+    return user
+
+
 def own_account_delete(*, user: User, password: str) -> int:
     """A client deletes their own account after giving the password; returns the old id.
 

@@ -13,7 +13,13 @@ from apps.chat import account_data as chat_data
 from apps.users import self_service
 
 from .account_export import account_archive, account_archive_name
-from .account_forms import AccountDeleteForm, PasswordChangeForm, TimezoneForm, add_service_errors
+from .account_forms import (
+    AccountDeleteForm,
+    AlertMailForm,
+    PasswordChangeForm,
+    TimezoneForm,
+    add_service_errors,
+)
 
 
 def _errors(error: ValidationError) -> dict[str, list[str]]:
@@ -27,6 +33,11 @@ class AccountView(LoginRequiredMixin, View):
         forms = {
             "timezone_form": TimezoneForm(initial={"timezone": request.user.timezone}),
             "password_form": PasswordChangeForm(),
+            "alert_mail_form": AlertMailForm(
+                initial={
+                    name: getattr(request.user, name) for name in self_service.NOTIFICATION_FIELDS
+                }
+            ),
         } | forms_given
         return render(request, self.template_name, forms, status=status)
 
@@ -45,6 +56,18 @@ class TimezoneChangeView(AccountView):
             messages.success(request, f"Your time zone is now {zone}.")
             return redirect("account")
         return self.render_page(request, status=400, timezone_form=form)
+
+
+class AlertMailChangeView(AccountView):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = AlertMailForm(request.POST)
+        if form.is_valid():
+            self_service.own_notifications_change(user=request.user, **form.cleaned_data)
+            messages.success(request, "Your alert e-mail settings are saved.")
+            return redirect("account")
+        return self.render_page(request, status=400, alert_mail_form=form)
 
 
 class PasswordChangeView(AccountView):

@@ -1,9 +1,12 @@
-"""Forms of the account page: time zone, password, export and deletion, each confirmed."""
+"""Forms of the account page: time zone, alert e-mail, password, export and deletion, each
+confirmed."""
 
 from functools import cache
 from zoneinfo import available_timezones
 
 from django import forms
+
+from apps.users.models import AlertMail
 
 
 @cache
@@ -26,6 +29,29 @@ class TimezoneForm(_Form):
         choices=timezone_choices,
         help_text="Days and hours of your consumption are counted in this zone.",
     )
+
+
+class AlertMailForm(_Form):
+    alert_mail = forms.ChoiceField(
+        label="E-mail about my alerts",
+        choices=AlertMail.choices,
+        help_text="Each alert as it is raised, a daily digest of the day's alerts, or none.",
+    )
+    quiet_hours_start = forms.TimeField(
+        label="Quiet from", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    quiet_hours_end = forms.TimeField(
+        label="Quiet until",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="No alert e-mail between these times (your time zone), e.g. 22:00 to 07:00.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("quiet_hours_start") is None) != (cleaned.get("quiet_hours_end") is None):
+            self.add_error("quiet_hours_end", "Give both times, or neither.")
+        return cleaned
 
 
 class PasswordChangeForm(_Form):

@@ -21,6 +21,7 @@ urlpatterns = [
     path("staff/alerts/", views.StaffAlertsView.as_view(), name="staff-alerts"),
     path("account/", account.AccountView.as_view(), name="account"),
     path("account/timezone/", account.TimezoneChangeView.as_view(), name="account-timezone"),
+    path("account/alert-mail/", account.AlertMailChangeView.as_view(), name="account-alert-mail"),
     path("account/password/", account.PasswordChangeView.as_view(), name="account-password"),
     path("account/export/", account.AccountExportView.as_view(), name="account-export"),
     path("account/delete/", account.AccountDeleteView.as_view(), name="account-delete"),

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from ems.processes import process_role
 
@@ -285,6 +286,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_DEFAULT_QUEUE = "events"
 CELERY_TASK_ROUTES = {
     "monitoring.drain_inbox": {"queue": "readings"},
+    "monitoring.alert_raised": {"queue": "notifications"},
+    "users.alert_digest": {"queue": "notifications"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -427,4 +430,22 @@ CELERY_BEAT_SCHEDULE["devices-reconcile"] = {
     "task": "devices.reconcile",
     "schedule": float(DEVICES_RECONCILE_SECONDS),
     "options": {"queue": "devices", "expires": DEVICES_RECONCILE_SECONDS},
+}
+
+# --- e-mail notifications ---------------------------------------------------------------------
+# docs/monitoring.md, "E-mail notifications". EMAIL_URL: smtp://user:password@host:587 (with
+# +tls / +ssl), console:// or dummy://, read by django-environ (ems/settings/local.py: console).
+vars().update(env.email_url("EMAIL_URL", default="smtp://127.0.0.1:25"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="EMS <ems@localhost>")
+# Where the links in a mail point (the unsubscribe link): the site's public address.
+EMS_PUBLIC_URL = env("EMS_PUBLIC_URL", default="http://localhost:8000")
+# At most this many alert mails per person and hour; the rest are skipped (recorded).
+EMS_ALERT_MAILS_PER_HOUR = env.int("EMS_ALERT_MAILS_PER_HOUR", default=10)
+# The daily digest (for people who chose it), at this UTC hour.
+EMS_ALERT_DIGEST_HOUR = env.int("EMS_ALERT_DIGEST_HOUR", default=18)
+CELERY_BEAT_SCHEDULE["users-alert-digest"] = {
+    "task": "users.alert_digest",
+    "schedule": crontab(hour=EMS_ALERT_DIGEST_HOUR, minute=0),
+    "options": {"queue": "notifications", "expires": 3600},
 }

@@ -12,3 +12,7 @@ from .base import *  # noqa: F403
 # Serve static files straight from the source folders while developing.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Mails are printed, not sent, unless EMAIL_URL names a server.
+if "EMAIL_URL" not in os.environ:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

@@ -264,3 +264,22 @@ def test_deleting_the_account_unassigns_meters_anonymises_chat_and_revokes_token
         ("Deleted client", "Hello from Alice Client"),
         ("Ada Admin", "Hello from Ada Admin"),
     ]
+
+
+def test_it_saves_the_alert_mail_settings_from_the_account_page(client_a):
+    browser = _signed_in(client_a)
+    assert 'name="alert_mail"' in browser.get("/account/").content.decode()
+    response = browser.post(
+        "/account/alert-mail/",
+        {"alert_mail": "digest", "quiet_hours_start": "22:00", "quiet_hours_end": "07:00"},
+    )
+    assert response.status_code == 302
+    client_a.refresh_from_db()
+    assert client_a.alert_mail == "digest"
+    assert str(client_a.quiet_hours_start) == "22:00:00"
+    refused = browser.post(
+        "/account/alert-mail/", {"alert_mail": "off", "quiet_hours_start": "22:00"}
+    )
+    assert refused.status_code == 400
+    client_a.refresh_from_db()
+    assert client_a.alert_mail == "digest"

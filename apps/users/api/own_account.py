@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, self_service
+from ..models import AlertMail
 from .serializers import AccountOutputSerializer, TimezoneField
 
 
@@ -18,36 +19,70 @@ def _own_account(request):
     return user
 
 
+class OwnAccountOutputSerializer(AccountOutputSerializer):
+    class Meta(AccountOutputSerializer.Meta):
+        fields = [*AccountOutputSerializer.Meta.fields, *self_service.NOTIFICATION_FIELDS]
+        read_only_fields = fields
+
+
 class OwnAccountApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class UpdateSerializer(serializers.Serializer):
-        timezone = TimezoneField(help_text="An IANA time zone, e.g. Europe/Bucharest.")
+        timezone = TimezoneField(
+            required=False, help_text="An IANA time zone, e.g. Europe/Bucharest."
+        )
+        alert_mail = serializers.ChoiceField(
+            choices=AlertMail.choices,
+            required=False,
+            help_text="E-mail about your alerts: immediately, in a daily digest, or off.",
+        )
+        quiet_hours_start = serializers.TimeField(
+            required=False, allow_null=True, help_text="No alert mail from this local time..."
+        )
+        quiet_hours_end = serializers.TimeField(
+            required=False, allow_null=True, help_text="...until this one (may cross midnight)."
+        )
 
     @extend_schema(
         summary="Your own account",
         description="The account the access token belongs to.",
-        responses={200: AccountOutputSerializer},
+        responses={200: OwnAccountOutputSerializer},
     )
     def get(self, request):
-        return Response(AccountOutputSerializer(_own_account(request)).data)
+        return Response(OwnAccountOutputSerializer(_own_account(request)).data)
 
     @extend_schema(
-        summary="Change your time zone",
+        summary="Change your time zone or alert e-mail",
         description=(
             "Days and hours of consumption are counted in this zone. Access tokens carry the "
-            "zone as a claim: the new one appears in tokens issued from now on."
+            "zone as a claim: the new one appears in tokens issued from now on. `alert_mail` "
+            "and the quiet hours decide when your alerts are mailed to you."
         ),
         request=UpdateSerializer,
-        responses={200: AccountOutputSerializer},
-        examples=[OpenApiExample("A new zone", value={"timezone": "Europe/Lisbon"})],
+        responses={200: OwnAccountOutputSerializer},
+        examples=[
+            OpenApiExample("A new zone", value={"timezone": "Europe/Lisbon"}),
+            OpenApiExample(
+                "Alert mail, not at night",
+                value={
+                    "alert_mail": "immediately",
+                    "quiet_hours_start": "22:00",
+                    "quiet_hours_end": "07:00",
+                },
+            ),
+        ],
     )
     def patch(self, request):
         user = _own_account(request)
         data = self.UpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = self_service.own_timezone_change(user=user, timezone=data.validated_data["timezone"])
-        return Response(AccountOutputSerializer(user).data)
+        changes = dict(data.validated_data)
+        if "timezone" in changes:
+            user = self_service.own_timezone_change(user=user, timezone=changes.pop("timezone"))
+        if changes:
+            user = self_service.own_notifications_change(user=user, **changes)
+        return Response(OwnAccountOutputSerializer(user).data)
 
 
 class OwnPasswordApi(APIView):

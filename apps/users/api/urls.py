@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import own_account, views
+from . import own_account, unsubscribe, views
 
 auth_urlpatterns = [
     path("register/", views.RegisterApi.as_view(), name="register"),
@@ -13,5 +13,10 @@ users_urlpatterns = [
     path("", views.UserListCreateApi.as_view(), name="user-list"),
     path("me/", own_account.OwnAccountApi.as_view(), name="me"),
     path("me/password/", own_account.OwnPasswordApi.as_view(), name="me-password"),
+    path(
+        "unsubscribe/<str:token>/",
+        unsubscribe.UnsubscribeView.as_view(),
+        name="alert-mail-unsubscribe",
+    ),
     path("<int:user_id>/", views.UserDetailApi.as_view(), name="user-detail"),
 ]

@@ -1,0 +1,202 @@
+"""E-mail about alerts: the users side of monitoring's `monitoring.alert_raised` event.
+
+Monitoring never reads the users database: it sends the alert (its REST payload) by task name,
+and this module decides from the owner's preference, quiet hours and hourly limit whether a mail
+goes out now, waits for the daily digest, or not at all (docs/monitoring.md, "E-mail
+notifications").
+
+Delivery is at most once per alert: the mail's row is claimed (committed) before the SMTP
+conversation. A redelivered event finds the row and sends nothing; an SMTP error marks the row
+`failed` so the task's retry may claim it again; a worker that dies after the claim leaves it
+`claimed`, and that mail is lost rather than sent twice.
+"""
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import AlertMail, SentMail, User
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "ems.users.unsubscribe"
+KIND_WORDS = {"over_limit": "over its limit", "warning": "near its limit", "silent": "silent"}
+
+
+def unsubscribe_token(user: User) -> str:
+    return signing.dumps({"user": user.pk}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_user_id(token: str) -> int | None:
+    """The account a token was made for, or None if it was tampered with."""
+    try:
+        return int(signing.loads(token, salt=UNSUBSCRIBE_SALT)["user"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def unsubscribe_url(user: User) -> str:
+    return f"{settings.EMS_PUBLIC_URL.rstrip('/')}/api/users/unsubscribe/{unsubscribe_token(user)}/"
+
+
+def in_quiet_hours(user: User, now: dt.datetime) -> bool:
+    start, end = user.quiet_hours_start, user.quiet_hours_end
+    if start is None or end is None or start == end:
+        return False
+    local = now.astimezone(ZoneInfo(user.timezone)).time()
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end  # across midnight, e.g. 22:00-07:00
+
+
+def _local_hour(user: User, iso: str) -> str:
+    return (
+        dt.datetime.fromisoformat(iso)
+        .astimezone(ZoneInfo(user.timezone))
+        .strftime("%Y-%m-%d %H:00")
+    )
+
+
+def _meter(alert: dict) -> str:
+    return alert.get("description") or alert["device"]
+
+
+def alert_subject(user: User, alert: dict) -> str:
+    kind = KIND_WORDS.get(alert["kind"], alert["kind"])
+    return f"EMS: {_meter(alert)} {kind} at {_local_hour(user, alert['hour_start'])}"
+
+
+def _line(user: User, alert: dict) -> str:
+    kind = KIND_WORDS.get(alert["kind"], alert["kind"])
+    return (
+        f"{_local_hour(user, alert['hour_start'])}  {_meter(alert)}: {kind} "
+        f"({alert['kwh']:.3f} kWh, limit {alert['max_hourly_kwh']:.3f} kWh/h)"
+    )
+
+
+def _message(user: User, subject: str, lines: list[str]) -> EmailMessage:
+    link = unsubscribe_url(user)
+    body = "\n".join(
+        [f"Hello {user.name or user.username},", "", *lines, "", f"No more alert e-mail: {link}"]
+    )
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def _claim(*, key: str, user: User, alert: dict | None, state: str) -> SentMail | None:
+    """Record the mail before it is sent; None if it was recorded already (and not failed)."""
+    try:
+        with transaction.atomic(using="default"):
+            return SentMail.objects.using("default").create(
+                key=key, user=user, alert=alert, state=state
+            )
+    except IntegrityError:
+        pass
+    # Only a mail the SMTP server refused is claimed again (the task's retry).
+    claimed = (
+        SentMail.objects.using("default")
+        .filter(key=key, state=SentMail.State.FAILED)
+        .update(state=SentMail.State.CLAIMED)
+    )
+    return SentMail.objects.using("default").get(key=key) if claimed else None
+
+
+def _send(record: SentMail, message: EmailMessage) -> None:
+    try:
+        message.send()
+    except Exception:
+        SentMail.objects.using("default").filter(pk=record.pk).update(state=SentMail.State.FAILED)
+        raise
+    SentMail.objects.using("default").filter(pk=record.pk).update(
+        state=SentMail.State.SENT, sent_at=timezone.now()
+    )
+
+
+def alert_notify(alert: dict, *, now: dt.datetime | None = None) -> str:
+    """Act on one raised alert; returns what was done (sent, pending, skipped:<why>, duplicate).
+
+    Raises the SMTP error if the server refused the mail (the task retries)."""
+    now = now or timezone.now()
+    user = User.objects.using("default").filter(pk=alert.get("owner"), is_active=True).first()
+    if user is None or not user.email:
+        return "skipped:no-address"
+    key = f"alert:{alert['id']}"
+    why = None
+    if user.alert_mail == AlertMail.OFF:
+        why = "off"
+    elif user.alert_mail == AlertMail.DIGEST:
+        return (
+            "pending"
+            if _claim(key=key, user=user, alert=alert, state=SentMail.State.PENDING)
+            else "duplicate"
+        )
+    elif in_quiet_hours(user, now):
+        why = "quiet-hours"
+    else:
+        recent = SentMail.objects.using("default").filter(
+            user=user,
+            key__startswith="alert:",
+            state__in=[SentMail.State.CLAIMED, SentMail.State.SENT],
+            created_at__gte=now - dt.timedelta(hours=1),
+        )
+        if recent.count() >= settings.EMS_ALERT_MAILS_PER_HOUR:
+            why = "hourly-limit"
+    if why:
+        _claim(key=key, user=user, alert=alert, state=SentMail.State.SKIPPED)
+        return f"skipped:{why}"
+    record = _claim(key=key, user=user, alert=alert, state=SentMail.State.CLAIMED)
+    if record is None:
+        return "duplicate"
+    _send(record, _message(user, alert_subject(user, alert), [_line(user, alert)]))
+    return "sent"
+
+
+def digests_send(*, now: dt.datetime | None = None) -> int:
+    """One mail per person with pending alerts: the alerts raised since their last digest.
+
+    Keyed by person and UTC date: beat running twice on a day sends one digest."""
+    now = now or timezone.now()
+    sent = 0
+    user_ids = (
+        SentMail.objects.using("default")
+        .filter(state=SentMail.State.PENDING)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for user in User.objects.using("default").filter(pk__in=list(user_ids)):
+        pending = list(
+            SentMail.objects.using("default")
+            .filter(user=user, state=SentMail.State.PENDING)
+            .order_by("created_at", "pk")
+        )
+        key = f"digest:{user.pk}:{now.date().isoformat()}"
+        if user.alert_mail != AlertMail.DIGEST or not user.email or not user.is_active:
+            SentMail.objects.using("default").filter(pk__in=[m.pk for m in pending]).update(
+                state=SentMail.State.SKIPPED
+            )
+            continue
+        record = _claim(key=key, user=user, alert=None, state=SentMail.State.CLAIMED)
+        if record is None:
+            continue
+        lines = [_line(user, mail.alert) for mail in pending]
+        subject = f"EMS: {len(pending)} alert{'s' if len(pending) != 1 else ''} today"
+        _send(record, _message(user, subject, lines))
+        SentMail.objects.using("default").filter(pk__in=[m.pk for m in pending]).update(
+            state=SentMail.State.DIGESTED
+        )
+        sent += 1
+    return sent

@@ -1,0 +1,37 @@
+"""The users worker's tasks (queue `notifications`, users database only)."""
+
+import logging
+import smtplib
+
+from celery import shared_task
+
+from ems.events import ALERT_DIGEST, ALERT_RAISED
+
+from .notifications import alert_notify, digests_send
+
+logger = logging.getLogger(__name__)
+
+
+# SMTP errors and an unreachable server are retried; the mail's record keeps a retry from
+# sending what was already accepted (apps/users/notifications.py).
+@shared_task(
+    name=ALERT_RAISED,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def alert_raised(**alert) -> str:
+    done = alert_notify(alert)
+    logger.info("alert %s: mail %s", alert.get("id"), done)
+    return done
+
+
+@shared_task(
+    name=ALERT_DIGEST,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    max_retries=8,
+    retry_backoff=60,
+)
+def alert_digest() -> int:
+    return digests_send()
