@@ -7,13 +7,22 @@ from .models import User
 
 DEMO_ACCOUNTS = [
     {"username": "admin", "password": "admin-demo-2026", "name": "Ada Admin", "role": Role.ADMIN},
+    # The clients have addresses (example.org: reserved, never delivered), so the demo shows its
+    # alert e-mails: the local settings print them in the worker's output.
     {
         "username": "alice",
         "password": "alice-demo-2026",
         "name": "Alice Popescu",
+        "email": "alice@example.org",
         "role": Role.CLIENT,
     },
-    {"username": "bob", "password": "bob-demo-2026", "name": "Bob Ionescu", "role": Role.CLIENT},
+    {
+        "username": "bob",
+        "password": "bob-demo-2026",
+        "name": "Bob Ionescu",
+        "email": "bob@example.org",
+        "role": Role.CLIENT,
+    },
 ]
 
 

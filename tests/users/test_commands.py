@@ -44,3 +44,14 @@ def test_seed_demo_creates_one_admin_and_two_clients_once(capsys):
     roles = sorted(User.objects.values_list("role", flat=True))
     assert roles == ["admin", "client", "client"]
     assert "alice" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(databases=["default", "devices"])
+@override_settings(DEBUG=True)
+def test_the_demo_clients_have_addresses_so_their_alert_mails_show_in_the_demo():
+    call_command("seed_demo")
+    clients = User.objects.filter(role="client")
+    assert sorted(clients.values_list("email", flat=True)) == [
+        "alice@example.org",
+        "bob@example.org",
+    ]
