@@ -19,6 +19,7 @@ from apps.users.tokens import token_pair_for
 from ems.events import DEVICES_QUEUE
 from tests.devices.conftest import _drain
 from tests.factories import STRONG_PASSWORD, api_client_for
+from tests.web.conftest import signed_in
 from tests.web.meters import assigned_meter_in_transaction, ingest, last_full_hour
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring", "chat"])
@@ -26,14 +27,8 @@ pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"
 NEW_PASSWORD = "a-brand-new-long-phrase-17"
 
 
-def _signed_in(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
-
-
 def test_the_account_page_shows_the_forms(client_a):
-    response = _signed_in(client_a).get("/account/")
+    response = signed_in(client_a).get("/account/")
     assert response.status_code == 200
     page = response.content.decode()
     assert "Time zone" in page
@@ -48,7 +43,7 @@ def test_the_account_page_needs_a_sign_in():
 
 
 def test_it_changes_the_time_zone(client_a):
-    response = _signed_in(client_a).post(
+    response = signed_in(client_a).post(
         "/account/timezone/", {"timezone": "America/New_York"}, follow=True
     )
     assert b"Your time zone is now America/New_York." in response.content
@@ -58,14 +53,14 @@ def test_it_changes_the_time_zone(client_a):
 
 
 def test_it_refuses_a_time_zone_not_in_the_list(client_a):
-    response = _signed_in(client_a).post("/account/timezone/", {"timezone": "Mars/Olympus"})
+    response = signed_in(client_a).post("/account/timezone/", {"timezone": "Mars/Olympus"})
     assert response.status_code == 400
     client_a.refresh_from_db()
     assert client_a.timezone != "Mars/Olympus"
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(client_a):
-    here, elsewhere = _signed_in(client_a), _signed_in(client_a)
+    here, elsewhere = signed_in(client_a), signed_in(client_a)
     refresh = token_pair_for(client_a)["refresh"]
     response = here.post(
         "/account/password/",
@@ -86,7 +81,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(client_a):
 
 
 def test_a_wrong_current_password_is_reported_on_its_field(client_a):
-    response = _signed_in(client_a).post(
+    response = signed_in(client_a).post(
         "/account/password/",
         {
             "current_password": "not-it-at-all-99",
@@ -101,7 +96,7 @@ def test_a_wrong_current_password_is_reported_on_its_field(client_a):
 
 
 def test_differing_new_passwords_are_reported(client_a):
-    response = _signed_in(client_a).post(
+    response = signed_in(client_a).post(
         "/account/password/",
         {
             "current_password": STRONG_PASSWORD,
@@ -138,7 +133,7 @@ def _archive(browser) -> zipfile.ZipFile:
 
 
 def test_the_export_asks_for_confirmation_first(client_a):
-    response = _signed_in(client_a).get("/account/export/")
+    response = signed_in(client_a).get("/account/export/")
     assert response.status_code == 200
     assert b"Download the archive" in response.content
 
@@ -158,7 +153,7 @@ def test_the_export_holds_account_meters_hours_alerts_and_chat(client_a, client_
         sender_role="client",
         body="Why is my meter so high?",
     )
-    archive = _archive(_signed_in(client_a))
+    archive = _archive(signed_in(client_a))
     assert set(archive.namelist()) == {
         "README.txt",
         "account.json",
@@ -186,14 +181,14 @@ def test_the_export_holds_account_meters_hours_alerts_and_chat(client_a, client_
 def test_the_export_holds_nothing_of_another_client(client_a, client_b):
     other = assigned_meter_in_transaction(client_b, description="Bob's meter")
     ingest(other, last_full_hour(), 5.0, 9.0)
-    archive = _archive(_signed_in(client_a))
+    archive = _archive(signed_in(client_a))
     assert json.loads(archive.read("meters.json")) == {"current": [], "former": []}
     assert archive.read("consumption.csv").decode() == "device_id,hour_start,kwh,estimated\n"
     assert json.loads(archive.read("alerts.json")) == []
 
 
 def test_administrators_have_no_export_or_deletion(admin):
-    browser = _signed_in(admin)
+    browser = signed_in(admin)
     assert browser.post("/account/export/")["Location"] == "/account/"
     assert (
         browser.post("/account/delete/", {"password": STRONG_PASSWORD, "confirm": "on"})["Location"]
@@ -203,7 +198,7 @@ def test_administrators_have_no_export_or_deletion(admin):
 
 
 def test_deletion_asks_for_the_password_and_the_confirmation(client_a):
-    browser = _signed_in(client_a)
+    browser = signed_in(client_a)
     assert b"This cannot be undone" in browser.get("/account/delete/").content
     wrong = browser.post("/account/delete/", {"password": "not-it-at-all-99", "confirm": "on"})
     assert wrong.status_code == 400
@@ -230,7 +225,7 @@ def test_deleting_the_account_unassigns_meters_anonymises_chat_and_revokes_token
         )
     refresh = token_pair_for(client_a)["refresh"]
     user_id = client_a.id
-    browser = _signed_in(client_a)
+    browser = signed_in(client_a)
     _drain(DEVICES_QUEUE)
     with django_capture_on_commit_callbacks(execute=True):
         response = browser.post(
@@ -267,7 +262,7 @@ def test_deleting_the_account_unassigns_meters_anonymises_chat_and_revokes_token
 
 
 def test_it_saves_the_alert_mail_settings_from_the_account_page(client_a):
-    browser = _signed_in(client_a)
+    browser = signed_in(client_a)
     assert 'name="alert_mail"' in browser.get("/account/").content.decode()
     response = browser.post(
         "/account/alert-mail/",

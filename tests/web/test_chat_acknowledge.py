@@ -6,22 +6,16 @@ import datetime as dt
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.test import Client
 
 from apps.chat.broadcast import conversation_group
 from apps.chat.models import Conversation, Message
 from apps.monitoring.models import Alert, AlertState
 from tests.factories import api_client_for
 from tests.sockets import fresh_channel_layer  # noqa: F401
+from tests.web.conftest import signed_in
 from tests.web.meters import assigned_meter_in_transaction, ingest, last_full_hour
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring", "chat"])
-
-
-def _signed_in(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 @pytest.fixture
@@ -32,7 +26,7 @@ def asked_alert(client_a):
     meter = assigned_meter_in_transaction(client_a, description="Workshop meter")
     ingest(meter, last_full_hour(), 100.0, 101.0, 103.5)
     alert = Alert.objects.using("monitoring").get(device_id=meter.id)
-    _signed_in(client_a).post("/chat/ask/", {"alert": alert.id})
+    signed_in(client_a).post("/chat/ask/", {"alert": alert.id})
     conversation = Conversation.objects.using("chat").get(client_id=client_a.id)
     return conversation, alert
 
@@ -68,7 +62,7 @@ def test_the_card_over_rest_carries_the_alerts_id_for_both_sides(client_a, admin
 
 def test_staff_acknowledge_from_the_card_and_a_line_is_posted(admin, asked_alert):
     conversation, alert = asked_alert
-    response = _signed_in(admin).post(_url(conversation, alert))
+    response = signed_in(admin).post(_url(conversation, alert))
     assert response.status_code == 200
     assert response.json() == {"acknowledged": True, "state": "acknowledged"}
     assert _state(alert) == AlertState.ACKNOWLEDGED
@@ -81,7 +75,7 @@ def test_staff_acknowledge_from_the_card_and_a_line_is_posted(admin, asked_alert
 
 def test_the_client_acknowledges_their_own_alert_from_the_card(client_a, asked_alert):
     conversation, alert = asked_alert
-    response = _signed_in(client_a).post(_url(conversation, alert))
+    response = signed_in(client_a).post(_url(conversation, alert))
     assert response.json()["acknowledged"] is True
     assert _state(alert) == AlertState.ACKNOWLEDGED
     (line,) = _lines(conversation)
@@ -91,15 +85,15 @@ def test_the_client_acknowledges_their_own_alert_from_the_card(client_a, asked_a
 
 def test_acknowledging_twice_posts_one_line(admin, client_a, asked_alert):
     conversation, alert = asked_alert
-    _signed_in(admin).post(_url(conversation, alert))
-    again = _signed_in(client_a).post(_url(conversation, alert))
+    signed_in(admin).post(_url(conversation, alert))
+    again = signed_in(client_a).post(_url(conversation, alert))
     assert again.json() == {"acknowledged": False, "state": "acknowledged"}
     assert len(_lines(conversation)) == 1
 
 
 def test_nobody_acknowledges_through_someone_elses_conversation(client_b, asked_alert):
     conversation, alert = asked_alert
-    response = _signed_in(client_b).post(_url(conversation, alert))
+    response = signed_in(client_b).post(_url(conversation, alert))
     assert response.status_code == 404
     assert _state(alert) == AlertState.OPEN
     assert _lines(conversation) == []
@@ -108,7 +102,7 @@ def test_nobody_acknowledges_through_someone_elses_conversation(client_b, asked_
 def test_only_an_alert_whose_card_is_in_the_conversation_is_acknowledged(admin, asked_alert):
     conversation, alert = asked_alert
     Message.objects.using("chat").filter(conversation=conversation).delete()
-    response = _signed_in(admin).post(_url(conversation, alert))
+    response = signed_in(admin).post(_url(conversation, alert))
     assert response.status_code == 404
     assert _state(alert) == AlertState.OPEN
 
@@ -122,7 +116,7 @@ def test_the_line_is_pushed_to_the_conversations_sockets(
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(conversation_group(conversation.id), channel)
     with django_capture_on_commit_callbacks(using="chat", execute=True):
-        _signed_in(admin).post(_url(conversation, alert))
+        signed_in(admin).post(_url(conversation, alert))
     event = async_to_sync(layer.receive)(channel)
     assert event["type"] == "chat.message"
     assert event["message"]["body"].endswith("acknowledged by Ada Admin.")

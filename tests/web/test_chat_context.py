@@ -2,21 +2,15 @@
 start conversations with any client; read marks come back after a reload."""
 
 import pytest
-from django.test import Client
 
 from apps.chat import services as chat_services
 from apps.chat.models import Conversation, Message
 from apps.monitoring.models import Alert
 from tests.factories import api_client_for
+from tests.web.conftest import signed_in
 from tests.web.meters import assigned_meter_in_transaction, ingest, last_full_hour
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring", "chat"])
-
-
-def _signed_in(user) -> Client:
-    browser = Client()
-    browser.force_login(user)
-    return browser
 
 
 @pytest.fixture
@@ -33,7 +27,7 @@ def _only_message(client):
 
 
 def test_asking_about_an_alert_posts_a_card_with_the_servers_figures(client_a, alert_of_a):
-    response = _signed_in(client_a).post(
+    response = signed_in(client_a).post(
         "/chat/ask/", {"alert": alert_of_a.id, "question": "Why so high?"}
     )
     assert response["Location"] == "/chat/"
@@ -53,7 +47,7 @@ def test_asking_about_an_alert_posts_a_card_with_the_servers_figures(client_a, a
 
 def test_asking_about_a_day_totals_that_day(client_a, alert_of_a):
     day = last_full_hour().date().isoformat()
-    _signed_in(client_a).post("/chat/ask/", {"device": alert_of_a.device_id, "date": day})
+    signed_in(client_a).post("/chat/ask/", {"device": alert_of_a.device_id, "date": day})
     message = _only_message(client_a)
     assert message.reference["kind"] == "day"
     assert message.reference["kwh"] == pytest.approx(3.5)
@@ -61,7 +55,7 @@ def test_asking_about_a_day_totals_that_day(client_a, alert_of_a):
 
 
 def test_the_card_reaches_both_sides_over_rest(client_a, admin, alert_of_a):
-    _signed_in(client_a).post("/chat/ask/", {"alert": alert_of_a.id})
+    signed_in(client_a).post("/chat/ask/", {"alert": alert_of_a.id})
     conversation = Conversation.objects.using("chat").get(client_id=client_a.id)
     for person in (client_a, admin):
         page = api_client_for(person).get(f"/api/chat/conversations/{conversation.id}/messages/")
@@ -71,7 +65,7 @@ def test_the_card_reaches_both_sides_over_rest(client_a, admin, alert_of_a):
 
 
 def test_nobody_asks_about_another_clients_meter_or_alert(client_b, alert_of_a):
-    browser = _signed_in(client_b)
+    browser = signed_in(client_b)
     assert browser.post("/chat/ask/", {"alert": alert_of_a.id}).status_code == 404
     assert browser.post("/chat/ask/", {"device": alert_of_a.device_id}).status_code == 404
     assert browser.post("/chat/ask/", {"device": "not-a-uuid"}).status_code == 404
@@ -79,13 +73,13 @@ def test_nobody_asks_about_another_clients_meter_or_alert(client_b, alert_of_a):
 
 
 def test_staff_are_sent_to_their_chat(admin, alert_of_a):
-    response = _signed_in(admin).post("/chat/ask/", {"alert": alert_of_a.id})
+    response = signed_in(admin).post("/chat/ask/", {"alert": alert_of_a.id})
     assert response["Location"] == "/staff/chat/"
     assert not Message.objects.using("chat").exists()
 
 
 def test_staff_start_a_conversation_with_a_client_who_never_wrote(admin, client_a):
-    response = _signed_in(admin).get(f"/staff/chat/?client={client_a.id}")
+    response = signed_in(admin).get(f"/staff/chat/?client={client_a.id}")
     conversation = Conversation.objects.using("chat").get(client_id=client_a.id)
     assert conversation.client_name == "Alice Client"
     assert f'data-open-conversation="{conversation.id}"' in response.content.decode()
@@ -94,7 +88,7 @@ def test_staff_start_a_conversation_with_a_client_who_never_wrote(admin, client_
 
 
 def test_staff_cannot_start_a_conversation_with_an_administrator(admin):
-    assert _signed_in(admin).get(f"/staff/chat/?client={admin.id}").status_code == 404
+    assert signed_in(admin).get(f"/staff/chat/?client={admin.id}").status_code == 404
 
 
 def test_the_other_sides_read_position_comes_with_the_history(client_a, admin):
