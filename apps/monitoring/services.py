@@ -11,6 +11,7 @@ totals are a pure function of the set of stored readings, whatever the order of 
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -362,11 +363,9 @@ def _device_ids(readings: list) -> list[uuid.UUID]:
     texts = {reading.get("device_id") for reading in readings if isinstance(reading, dict)}
     ids = set()
     for text in texts:
-        try:
-            ids.add(uuid.UUID(text) if isinstance(text, str) else None)
-        except ValueError:
-            continue
-    ids.discard(None)
+        if isinstance(text, str):
+            with contextlib.suppress(ValueError):
+                ids.add(uuid.UUID(text))
     return sorted(ids)
 
 
