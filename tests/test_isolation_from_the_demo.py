@@ -37,7 +37,7 @@ def demo_settings() -> dict:
     script = (
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps({'broker': s.CELERY_BROKER_URL, 'cache': s.CACHES['default']['LOCATION'],"
-        " 'channels': s.CHANNEL_LAYERS['default']['CONFIG']['hosts'],"
+        " 'channels': [h['address'] for h in s.CHANNEL_LAYERS['default']['CONFIG']['hosts']],"
         " 'databases': sorted(d['NAME'] for d in s.DATABASES.values())}))"
     )
     output = subprocess.run(  # noqa: S603
@@ -62,7 +62,10 @@ def test_the_suite_uses_another_redis_database_and_other_database_names_than_the
     suite_redis = {
         redis_database(settings.CELERY_BROKER_URL),
         redis_database(settings.CACHES["default"]["LOCATION"]),
-        *(redis_database(url) for url in settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]),
+        *(
+            redis_database(host["address"])
+            for host in settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+        ),
     }
     assert demo_redis.isdisjoint(suite_redis), (demo_redis, suite_redis)
     suite_databases = {database["TEST"]["NAME"] for database in settings.DATABASES.values()}

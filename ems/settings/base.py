@@ -256,10 +256,24 @@ AXES_LOCKOUT_CALLABLE = "apps.users.lockout.lockout_response"
 AXES_VERBOSE = True
 
 # --- Channels ---------------------------------------------------------------------------------
+# channels-redis waits for a socket's next message with a blocking pop of up to 5 s, while
+# redis-py (since 6) gives up on any read after 5 s (its default socket_timeout): the two race,
+# and an idle socket's application died with "Timeout reading from ..." and the browser was
+# disconnected every few seconds. The channel layer's reads may take longer than that pop; a
+# Redis that stops answering is still noticed, after this many seconds.
+CHANNEL_LAYER_REDIS_URL = env("CHANNEL_LAYER_REDIS_URL", default=REDIS_URL)
+CHANNEL_LAYER_SOCKET_TIMEOUT = env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=30.0)
+
+
+def channel_layer_host(url: str) -> dict:
+    """channels-redis' description of one Redis host: its URL and the connection's timeouts."""
+    return {"address": url, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT}
+
+
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [env("CHANNEL_LAYER_REDIS_URL", default=REDIS_URL)]},
+        "CONFIG": {"hosts": [channel_layer_host(CHANNEL_LAYER_REDIS_URL)]},
     },
 }
 

@@ -46,7 +46,10 @@ REDIS_URL = os.environ.get("EMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 CELERY_BROKER_URL = REDIS_URL
 CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_URL}}  # noqa: F405
 CHANNEL_LAYERS = {
-    "default": {**CHANNEL_LAYERS["default"], "CONFIG": {"hosts": [REDIS_URL]}}  # noqa: F405
+    "default": {
+        **CHANNEL_LAYERS["default"],  # noqa: F405
+        "CONFIG": {"hosts": [channel_layer_host(REDIS_URL)]},  # noqa: F405
+    }
 }
 _TEST_DATABASE_PREFIX = os.environ.get("EMS_TEST_DATABASE_PREFIX", "test_")
 for _database in DATABASES.values():  # noqa: F405

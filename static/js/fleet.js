@@ -34,11 +34,21 @@ async function refresh() {
   }
 }
 
+// Several alerts at once (a burst of readings) make one read, not one each, 6 s after the last
+// (the server reuses the fleet's figures for a few seconds: MONITORING_FLEET_SNAPSHOT_SECONDS);
+// but a steady stream of alerts or reconnections still gets a read within 15 s of the first.
+const QUIET_MS = 6000;
+const LATEST_MS = 15_000;
+let firstAt = null;
+
 function soon() {
-  // Several alerts at once (a burst of readings) make one read, not one each; after the
-  // server's few seconds of reusing the fleet's figures (MONITORING_FLEET_SNAPSHOT_SECONDS).
   clearTimeout(pending);
-  pending = setTimeout(refresh, 6000);
+  firstAt ??= Date.now();
+  const wait = Math.max(0, Math.min(QUIET_MS, firstAt + LATEST_MS - Date.now()));
+  pending = setTimeout(() => {
+    firstAt = null;
+    refresh();
+  }, wait);
 }
 
 // The alert's own figures mark its row at once; the read that follows brings the rest.

@@ -1,5 +1,7 @@
 """Live alerts: what the monitoring worker sends to the channel layer reaches the right sockets."""
 
+import asyncio
+
 import pytest
 from channels.layers import get_channel_layer
 
@@ -138,3 +140,17 @@ async def test_a_chat_message_tells_the_other_sides_pages_to_read_the_unread_cou
         await database_sync_to_async(send)(client_a)
         assert await receive(socket_admin) == expected
         assert await nothing_more(socket_b)
+
+
+@async_test
+async def test_a_socket_left_idle_longer_than_the_layers_blocking_read_still_gets_alerts(
+    client_a, token_a
+):
+    # channels-redis waits for the socket's next message with a blocking pop of up to 5 s; a
+    # Redis client that gave up reading after 5 s killed the idle socket's application, and
+    # browsers were disconnected every few seconds (ems/settings/base.py, channel_layer_host).
+    async with open_socket("/ws/notifications/", token_a) as socket:
+        await asyncio.sleep(12)
+        await _publish_as_the_worker(owner_id=client_a.id, alert=_alert(alert_id=63))
+        assert (await receive(socket))["id"] == 63
+        assert await nothing_more(socket)

@@ -23,9 +23,10 @@ from tests.sockets import (
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "chat"])
 
 PATHS = ["/ws/notifications/", "/ws/chat/"]
-# `exp` is in whole seconds, so a token of 2 s lives between 1 and 2 s.
-SHORT_LIFETIME = timedelta(seconds=2)
-EXPIRY_WAIT = 3
+# Long enough that a loaded machine still connects before the token expires (an expiry is whole
+# seconds, so a token lives between lifetime - 1 s and lifetime): the tests wait for the close.
+SHORT_LIFETIME = timedelta(seconds=4)
+EXPIRY_WAIT = 5
 
 
 async def _refused_with_4401(socket, *, expected_protocol=None) -> list[dict]:

@@ -145,6 +145,22 @@ def asgi_server(django_db_setup, tmp_path_factory):
         process.stop()
 
 
+# How much of daphne's log a failed test shows: its requests, socket connects and disconnects,
+# and the tracebacks of what failed inside the application.
+_LOG_LINES_ON_FAILURE = 80
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that used the ASGI server shows the end of daphne's log beside its own."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("asgi_server")
+    if report.when == "call" and report.failed and isinstance(server, AsgiServer):
+        lines = server.process.log().splitlines()[-_LOG_LINES_ON_FAILURE:]
+        report.sections.append(("daphne log (the end)", "\n".join(lines)))
+    return report
+
+
 @pytest.fixture
 def signed_in_page(browser, page_errors, asgi_server):
     """`open(user, path)`: a page in a browser context of its own, signed in as `user`.

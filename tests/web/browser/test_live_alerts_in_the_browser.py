@@ -45,7 +45,8 @@ def call(server, method: str, path: str, user, body=None) -> tuple[int, dict]:
 def test_the_servers_and_the_worker_share_one_redis():
     # The daphne subprocess reads the same .env; both sides name one Redis database.
     assert settings.CELERY_BROKER_URL == settings.REDIS_URL
-    assert settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] == [settings.REDIS_URL]
+    hosts = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+    assert [host["address"] for host in hosts] == [settings.REDIS_URL]
 
 
 def test_a_reading_over_the_limit_ingested_while_the_dashboard_is_open_shows_the_alert(
