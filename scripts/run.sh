@@ -8,6 +8,11 @@ scripts/bootstrap.sh requirements/dev.txt
 scripts/services.sh >/dev/null
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-ems.settings.local}
 export PORT=${PORT:-8000}
+# The demo's simulated meters send a reading a minute (Procfile), so a minute is their nominal
+# interval: a meter is silent after three missed minutes, not thirty. A warning may come after
+# five minutes of an hour (production: 15; docs/monitoring.md, "Warnings" and "The demo").
+export MONITORING_NOMINAL_INTERVAL_SECONDS=${MONITORING_NOMINAL_INTERVAL_SECONDS:-60}
+export MONITORING_WARNING_MIN_OBSERVED_SECONDS=${MONITORING_WARNING_MIN_OBSERVED_SECONDS:-300}
 mkdir -p var
 
 .venv/bin/python manage.py setup_databases

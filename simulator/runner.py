@@ -3,6 +3,7 @@
 import datetime as dt
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable
 
 from .meters import SimulatedMeter
@@ -46,6 +47,7 @@ class Simulation:
         batch_size: int = 1000,
         speed: float = 1.0,
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        quiet: dict[uuid.UUID, dt.timedelta] | None = None,
     ):
         self.meters_source = meters
         self.meters = meters()
@@ -56,11 +58,24 @@ class Simulation:
         self.now = now
         self.stopping = False
         self.backfill_span: dt.timedelta | None = None
+        # Meters that go quiet when the live run starts (device -> how long): like a meter whose
+        # modem is down, they hold their readings back and send them all when they come back.
+        self.quiet = dict(quiet or {})
+        self.quiet_until: dict[uuid.UUID, dt.datetime] = {}
+        self.held: dict[uuid.UUID, list[dict]] = {}
 
     def _readings(self, steps: Iterable[dt.datetime]):
         for step in steps:
             for meter in self.meters:
-                yield meter.reading_at(step, self.interval)
+                reading = meter.reading_at(step, self.interval)
+                until = self.quiet_until.get(meter.device_id)
+                if until is not None:
+                    if step < until:
+                        self.held.setdefault(meter.device_id, []).append(reading)
+                        continue
+                    del self.quiet_until[meter.device_id]
+                    yield from self.held.pop(meter.device_id, [])
+                yield reading
 
     def _publish(self, readings: Iterable[dict], progress: Progress | None = None) -> None:
         batch = []
@@ -103,6 +118,7 @@ class Simulation:
         than MONITORING_MAX_FUTURE_SECONDS ahead): meant for short demos.
         """
         step = align(start, self.interval)
+        self.quiet_until = {device: start + span for device, span in self.quiet.items()}
         real_start, last_refresh = time.monotonic(), time.monotonic()
         while not self.stopping:
             simulated_now = start + (time.monotonic() - real_start) * self.speed * dt.timedelta(

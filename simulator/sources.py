@@ -66,6 +66,30 @@ class LoadProfile:
         return total
 
 
+class Overload:
+    """A meter that draws `factor` times its limit, steadily, for `hours` whole UTC hours from
+    `start` (an hour boundary), and follows `base` before and after: hours that are warned about
+    while they run and then go over the limit (the demo's warning, then its alert)."""
+
+    def __init__(
+        self, *, base, max_hourly_kwh: float, factor: float, start: dt.datetime, hours: int = 2
+    ):
+        self.base = base
+        self.kwh_per_second = max_hourly_kwh * factor / 3600
+        self.start, self.end = start, start + dt.timedelta(hours=hours)
+
+    def energy(self, start: dt.datetime, end: dt.datetime) -> float:
+        inside_start, inside_end = max(start, self.start), min(end, self.end)
+        if inside_end <= inside_start:
+            return self.base.energy(start, end)
+        total = self.kwh_per_second * (inside_end - inside_start).total_seconds()
+        if start < inside_start:
+            total += self.base.energy(start, inside_start)
+        if end > inside_end:
+            total += self.base.energy(inside_end, end)
+        return total
+
+
 def read_index_csv(path: str | Path) -> list[float]:
     """One cumulative index value per line, like simulator/data/sensor.csv."""
     values = []

@@ -9,9 +9,8 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from tests.paths import SENSOR_CSV
+from tests.paths import REPOSITORY, SENSOR_CSV
 
-REPOSITORY = Path(__file__).resolve().parents[1]
 # A path that climbs out of the checkout into the folder beside it, or the design page kept
 # there (written so that this file does not match itself).
 OUTSIDE = re.compile(r"\.\./" + r"shared|parents\[2\]\s*/\s*\"shared\"|\bDESIGN" + r"\.md\b")

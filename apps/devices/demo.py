@@ -2,7 +2,9 @@
 
 The limits are chosen so that alerts happen: a household's evening peak (oven, kettle, washing
 machine) goes above 2-3 kWh in an hour now and then, and the replay of sensor.csv (hours of
-7-170 kWh, median 70) goes above 120 kWh in about one hour out of ten.
+7-170 kWh, median 70) goes above 120 kWh in about one hour out of ten. Two meters are there for
+what the demo shows in its first minutes (docs/monitoring.md, "The demo"): a warning that becomes
+an alert (the kiln) and a meter that goes silent and comes back (the garage).
 """
 
 import uuid
@@ -41,6 +43,27 @@ DEMO_DEVICES = [
         "address": "Bd. Eroilor 15, Brașov",
         "max_hourly_kwh": Decimal("3.000"),
         "meter_kind": MeterKind.INTERVAL,
+    },
+    {
+        # The simulator overloads it (Procfile, --overload ...=1.05): the hour the demo starts in
+        # and the next run steadily 5 % over the limit, so a warning comes within its first
+        # minutes and turns into an alert at the end of the hour.
+        "key": "alice-kiln",
+        "owner": "alice",
+        "description": "Alice: pottery kiln",
+        "address": "Str. Fabricii 9, Cluj-Napoca (annex)",
+        "max_hourly_kwh": Decimal("4.000"),
+        "meter_kind": MeterKind.INTERVAL,
+    },
+    {
+        # The simulator keeps it quiet for the demo's first ten minutes (Procfile, --quiet):
+        # a `silent` alert after three missed readings, resolved when it sends what it held back.
+        "key": "bob-garage",
+        "owner": "bob",
+        "description": "Bob: garage sub-meter",
+        "address": "Bd. Eroilor 15, Brașov (garage)",
+        "max_hourly_kwh": Decimal("1.500"),
+        "meter_kind": MeterKind.INDEX,
     },
     {
         "key": "spare",

@@ -26,8 +26,6 @@ SEVERITY = {status: rank for rank, status in enumerate(STATUSES)}
 SORTS = ("status", "meter", "owner", "last_reading", "today", "hour")
 # How far back the last reading is first looked for (see _SNAPSHOT).
 RECENT = dt.timedelta(hours=2)
-# A projection of the running hour is trusted only after this much of it.
-WARNING_AFTER = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -180,10 +178,14 @@ def fleet_page(
     """One page of the fleet. `day_start`/`day_end`: the viewer's local day as UTC instants."""
     hour_start = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
     elapsed = now - hour_start
-    hour_scale = (
-        Decimal(3600) / Decimal(elapsed.total_seconds()) if elapsed >= WARNING_AFTER else Decimal(0)
+    # The statuses follow the alerts' rules (docs/monitoring.md): a projection of the running
+    # hour counts once enough of it is observed, and a meter is silent after as many nominal
+    # intervals as raise a `silent` alert.
+    observed_enough = elapsed.total_seconds() >= settings.MONITORING_WARNING_MIN_OBSERVED_SECONDS
+    hour_scale = Decimal(3600) / Decimal(elapsed.total_seconds()) if observed_enough else Decimal(0)
+    silent_before = now - dt.timedelta(
+        seconds=settings.MONITORING_NOMINAL_INTERVAL_SECONDS * settings.MONITORING_SILENCE_INTERVALS
     )
-    silent_before = now - dt.timedelta(minutes=settings.MONITORING_SILENT_AFTER_MINUTES)
     records = fleet_snapshot(day_start=day_start, day_end=day_end, now=now, max_age=max_age)
     rows = [
         FleetRow(

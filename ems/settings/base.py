@@ -397,9 +397,6 @@ MONITORING_DEMAND_PUSH_SECONDS = env.int("MONITORING_DEMAND_PUSH_SECONDS", defau
 # MONITORING_DRAIN_SECONDS before it leaves the rest to the next wake-up.
 MONITORING_INBOX_SWEEP_SECONDS = env.float("MONITORING_INBOX_SWEEP_SECONDS", default=2.0)
 MONITORING_DRAIN_SECONDS = env.float("MONITORING_DRAIN_SECONDS", default=30.0)
-# The fleet overview calls a meter silent after this long without a reading (three nominal
-# intervals of ten minutes).
-MONITORING_SILENT_AFTER_MINUTES = env.int("MONITORING_SILENT_AFTER_MINUTES", default=30)
 # How long one process reuses the fleet's figures while staff sort, filter and page
 # (apps/monitoring/fleet.py); alerts are shown at once by the page itself.
 MONITORING_FLEET_SNAPSHOT_SECONDS = env.float("MONITORING_FLEET_SNAPSHOT_SECONDS", default=5.0)

@@ -131,3 +131,54 @@ def test_it_stops_when_the_file_to_replay_holds_no_numbers(tmp_path):
     garbled.write_text("0\nnot a number\n")
     with pytest.raises(CommandError, match="not a number"):
         call_command("simulate_meters", "--csv", str(garbled), "--no-live")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--overload", "not-a-uuid=1.05"),
+        ("--overload", "4c361e27-c497-50f1-8d40-fcf11e8ff395=much"),
+        ("--overload", "4c361e27-c497-50f1-8d40-fcf11e8ff395=0"),
+        ("--quiet", "4c361e27-c497-50f1-8d40-fcf11e8ff395=ten minutes"),
+        ("--quiet", "4c361e27-c497-50f1-8d40-fcf11e8ff395"),
+    ],
+)
+def test_an_overload_or_a_silence_it_cannot_read_is_refused(option, value):
+    with pytest.raises(CommandError, match=r"is not DEVICE_UUID=|the factor is"):
+        call_command("simulate_meters", option, value, "--no-live")
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_an_overloaded_interval_meter_draws_its_factor_from_the_start_of_this_hour():
+    overloaded = make_device(owner_id=5, max_hourly_kwh="2", meter_kind="interval")
+    started = dt.datetime.now(dt.UTC)
+    with celery_worker(READINGS_QUEUE):
+        call_command(
+            "simulate_meters",
+            "--device",
+            str(overloaded),
+            "--meter-kind",
+            "interval",
+            "--max-kwh",
+            "2",
+            "--overload",
+            f"{overloaded}=1.2",
+            "--interval",
+            "1m",
+            "--backfill",
+            "3h",
+            "--no-live",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+        assert wait_until(lambda: Reading.objects.using("monitoring").count() == 180)
+    this_hour = started.replace(minute=0, second=0, microsecond=0)
+    values = dict(Reading.objects.using("monitoring").values_list("timestamp", "value"))
+    inside = [value for stamp, value in values.items() if stamp > this_hour]
+    # A minute at 1.2 times 2 kWh an hour: 0.04 kWh per reading, steadily (in an hour's first
+    # minute there is none yet).
+    if started - this_hour >= dt.timedelta(minutes=1):
+        assert inside
+        assert all(float(value) == pytest.approx(0.04) for value in inside)
+    before = [value for stamp, value in values.items() if stamp <= this_hour]
+    assert any(float(value) != pytest.approx(0.04) for value in before)

@@ -7,10 +7,12 @@ import time
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulator.meters import SimulatedMeter
 from simulator.publisher import Publisher
-from simulator.sources import CsvReplay, LoadProfile, read_index_csv
+from simulator.sources import CsvReplay, LoadProfile, Overload, read_index_csv
 from tests.paths import SENSOR_CSV
 
 SENSOR = SENSOR_CSV
@@ -139,3 +141,85 @@ def test_live_mode_publishes_consecutive_steps_at_the_chosen_speed():
     assert len(stamps) >= 4
     assert stamps[0] == int((MONDAY + dt.timedelta(minutes=10)).timestamp() * 1000)
     assert all(b - a == 600_000 for a, b in itertools.pairwise(stamps))
+
+
+class _Flat:
+    """A base source of 1 kWh an hour."""
+
+    def energy(self, start, end):
+        return (end - start).total_seconds() / 3600
+
+
+@given(
+    cuts=st.lists(st.integers(min_value=0, max_value=6 * 3600), min_size=1, max_size=6),
+)
+def test_an_overload_draws_its_factor_inside_its_hours_and_follows_its_base_outside(cuts):
+    start = MONDAY + 2 * H
+    overload = Overload(base=_Flat(), max_hourly_kwh=4.0, factor=1.05, start=start, hours=2)
+    # Inside the two hours: 4.2 kWh an hour; before and after: the base's 1 kWh an hour.
+    assert overload.energy(start, start + 2 * H) == pytest.approx(8.4)
+    assert overload.energy(MONDAY, start) == pytest.approx(2.0)
+    assert overload.energy(start - H / 2, start + H / 2) == pytest.approx(0.5 + 2.1)
+    assert overload.energy(start + 2 * H, start + 3 * H) == pytest.approx(1.0)
+    # However the span is cut into readings, the pieces add up to the whole.
+    moments = [MONDAY + dt.timedelta(seconds=s) for s in sorted({0, 6 * 3600, *cuts})]
+    pieces = sum(overload.energy(a, b) for a, b in itertools.pairwise(moments))
+    assert pieces == pytest.approx(overload.energy(MONDAY, MONDAY + 6 * H))
+
+
+def _run_live(simulation, published: list[list[dict]], *, until_readings: int) -> list[dict]:
+    import threading
+
+    runner = threading.Thread(target=simulation.live, kwargs={"start": MONDAY})
+    runner.start()
+    deadline = time.monotonic() + 10
+    while sum(map(len, published)) < until_readings and time.monotonic() < deadline:
+        time.sleep(0.05)
+    simulation.stopping = True
+    runner.join(timeout=5)
+    return [reading for batch in published for reading in batch]
+
+
+def test_a_quiet_meter_holds_its_readings_back_then_sends_them_all_in_order():
+    from simulator.runner import Simulation
+
+    quiet, chatty = uuid.uuid4(), uuid.uuid4()
+
+    def meters():
+        return [
+            SimulatedMeter(device_id=d, source=LoadProfile(device_id=d, max_hourly_kwh=1))
+            for d in (quiet, chatty)
+        ]
+
+    sent: list[list[dict]] = []
+    simulation = Simulation(
+        meters=meters,
+        publisher=Publisher(send=sent.append),
+        interval=dt.timedelta(minutes=10),
+        speed=60 * 60,  # an hour per second
+        quiet={quiet: dt.timedelta(minutes=45)},
+    )
+    readings = _run_live(simulation, sent, until_readings=16)
+    of = {
+        device: [r for r in readings if r["device_id"] == str(device)] for device in (quiet, chatty)
+    }
+    stamps = {device: [r["timestamp"] for r in rows] for device, rows in of.items()}
+    step = 600_000
+    start = int(MONDAY.timestamp() * 1000)
+    # Nothing from the quiet meter during its 45 minutes (the steps at 10-40 min), then
+    # everything it held back with the step that ends the silence: none lost, in order.
+    first_quiet = readings.index(of[quiet][0])
+    assert [r["timestamp"] for r in readings[:first_quiet]] == [
+        start + k * step for k in range(1, 5)
+    ]
+    assert stamps[quiet] == stamps[chatty][: len(stamps[quiet])]
+    assert len(stamps[quiet]) >= 5
+    assert stamps[quiet][0] == start + step
+    assert all(b - a == step for a, b in itertools.pairwise(stamps[quiet]))
+    # The held readings are the ones it would have sent: an index meter's values are the same.
+    reference = SimulatedMeter(
+        device_id=quiet, source=LoadProfile(device_id=quiet, max_hourly_kwh=1)
+    )
+    for reading in of[quiet]:
+        moment = dt.datetime.fromtimestamp(reading["timestamp"] / 1000, dt.UTC)
+        assert reading == reference.reading_at(moment, dt.timedelta(minutes=10))

@@ -14,18 +14,36 @@ from ems.vocabulary import MeterKind
 from simulator.meters import SimulatedMeter
 from simulator.publisher import Publisher
 from simulator.runner import Simulation
-from simulator.sources import CsvReplay, LoadProfile, csv_offset, read_index_csv
+from simulator.sources import CsvReplay, LoadProfile, Overload, csv_offset, read_index_csv
 
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
+def device_and(text: str, convert, shape: str):
+    """`DEVICE=VALUE`: the device's id and its value, converted; anything else is refused."""
+    device, _, value = text.partition("=")
+    try:
+        return uuid.UUID(device), convert(value)
+    except (ValueError, CommandError) as error:
+        raise CommandError(f"{text!r} is not {shape}") from error
+
+
 def replay(text: str) -> tuple[uuid.UUID, str]:
     """`DEVICE=PATH`: that device replays the CSV file; the others follow load profiles."""
-    device, _, path = text.partition("=")
-    try:
-        return uuid.UUID(device), path
-    except ValueError as error:
-        raise CommandError(f"{text!r} is not DEVICE_UUID=PATH") from error
+    return device_and(text, str, "DEVICE_UUID=PATH")
+
+
+def overload(text: str) -> tuple[uuid.UUID, float]:
+    """`DEVICE=FACTOR`: that device draws FACTOR times its limit for two hours (see --help)."""
+    device, factor = device_and(text, float, "DEVICE_UUID=FACTOR, like ...=1.05")
+    if not 0 < factor <= 10:
+        raise CommandError(f"{text!r}: the factor is a number above 0 and at most 10")
+    return device, factor
+
+
+def quiet(text: str) -> tuple[uuid.UUID, dt.timedelta]:
+    """`DEVICE=DURATION`: that device sends nothing for DURATION once live (see --help)."""
+    return device_and(text, duration, "DEVICE_UUID=DURATION, like ...=10m")
 
 
 def index_values(path: str) -> list[float]:
@@ -101,6 +119,25 @@ class Command(BaseCommand):
             default=None,
             help="publish this much history first, e.g. 30d",
         )
+        parser.add_argument(
+            "--overload",
+            type=overload,
+            action="append",
+            default=[],
+            metavar="DEVICE=FACTOR",
+            help="this device draws FACTOR times its limit, steadily, through the hour the "
+            "simulator starts in and the next: a warning while such an hour runs, then an "
+            "alert (repeatable; the demo's warning)",
+        )
+        parser.add_argument(
+            "--quiet",
+            type=quiet,
+            action="append",
+            default=[],
+            metavar="DEVICE=DURATION",
+            help="once live, this device sends nothing for DURATION, then everything it held "
+            "back: a silent meter, then its silence resolved (repeatable; the demo's)",
+        )
         parser.add_argument("--no-live", action="store_true", help="stop after the backfill")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--spike-probability", type=float, default=0.02)
@@ -109,6 +146,10 @@ class Command(BaseCommand):
         interval = options["interval"]
         csv_values = index_values(options["csv"]) if options["csv"] else None
         replays = {device_id: index_values(path) for device_id, path in options["replay"]}
+        overloads = dict(options["overload"])
+        # The overloaded hours: the one the simulator starts in and the next (UTC hours, like
+        # the hourly table's), so a start in an hour's last minutes still shows a warning soon.
+        overload_from = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
         def meter(device_id, max_kwh, kind):
             values = replays.get(device_id, csv_values)
@@ -125,6 +166,13 @@ class Command(BaseCommand):
                     device_id=device_id,
                     max_hourly_kwh=max_kwh,
                     spike_probability=options["spike_probability"],
+                )
+            if device_id in overloads:
+                source = Overload(
+                    base=source,
+                    max_hourly_kwh=max_kwh,
+                    factor=overloads[device_id],
+                    start=overload_from,
                 )
             return SimulatedMeter(device_id=device_id, source=source, meter_kind=kind)
 
@@ -153,6 +201,7 @@ class Command(BaseCommand):
             interval=interval,
             batch_size=options["batch_size"],
             speed=options["speed"],
+            quiet=dict(options["quiet"]),
         )
         self.stderr.write(f"simulating {len(simulation.meters)} meters every {interval}")
         # honcho and docker stop processes with SIGTERM: stop as cleanly as on Ctrl-C.
