@@ -64,11 +64,11 @@ class Simulation:
         self.quiet_until: dict[uuid.UUID, dt.datetime] = {}
         self.held: dict[uuid.UUID, list[dict]] = {}
 
-    def _readings(self, steps: Iterable[dt.datetime]):
+    def _readings(self, steps: Iterable[dt.datetime], *, live: bool = False):
         for step in steps:
             for meter in self.meters:
                 reading = meter.reading_at(step, self.interval)
-                until = self.quiet_until.get(meter.device_id)
+                until = self.quiet_until.get(meter.device_id) if live else None
                 if until is not None:
                     if step < until:
                         self.held.setdefault(meter.device_id, []).append(reading)
@@ -129,7 +129,7 @@ class Simulation:
                 step += self.interval
                 due.append(step)
             if due:
-                self._publish(self._readings(due))
+                self._publish(self._readings(due, live=True))
             else:
                 self.publisher.flush()
             # With no meter yet (the demo starts before the device events reach the

@@ -223,3 +223,28 @@ def test_a_quiet_meter_holds_its_readings_back_then_sends_them_all_in_order():
     for reading in of[quiet]:
         moment = dt.datetime.fromtimestamp(reading["timestamp"] / 1000, dt.UTC)
         assert reading == reference.reading_at(moment, dt.timedelta(minutes=10))
+
+
+def test_a_quiet_meter_found_after_the_start_still_sends_its_history_first():
+    from simulator.runner import Simulation
+
+    late = uuid.uuid4()
+    devices: list[uuid.UUID] = []
+    sent: list[list[dict]] = []
+    simulation = Simulation(
+        meters=lambda: [
+            SimulatedMeter(device_id=d, source=LoadProfile(device_id=d, max_hourly_kwh=1))
+            for d in devices
+        ],
+        publisher=Publisher(send=sent.append),
+        interval=dt.timedelta(minutes=10),
+        now=lambda: MONDAY,
+        quiet={late: dt.timedelta(minutes=45)},
+    )
+    simulation.backfill(2 * H)  # no meter yet: nothing
+    devices.append(late)  # its device event reaches the projection once the demo runs
+    # Live from MONDAY at real speed: no step is due in these seconds; the meter list is read
+    # again after 2 s and the newcomer gets its two hours. Its silence is live, not history.
+    readings = _run_live(simulation, sent, until_readings=12)
+    assert len(readings) == 12
+    assert {reading["device_id"] for reading in readings} == {str(late)}
