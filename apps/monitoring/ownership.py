@@ -8,6 +8,7 @@ keyed by version, so duplicates and any order of arrival give the same periods
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connections
@@ -145,21 +146,32 @@ def hour_floor(moment: dt.datetime) -> dt.datetime:
 
 
 def visible_stretches(
-    *, device_id: uuid.UUID, user, start: dt.datetime, end: dt.datetime
+    *,
+    device_id: uuid.UUID,
+    user,
+    start: dt.datetime,
+    end: dt.datetime,
+    periods: Iterable[tuple[dt.datetime | None, dt.datetime | None]] | None = None,
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """The parts of [start, end) whose hours the user may read, as whole UTC hours, in order.
 
     An administrator reads everything. A client reads the hours that lie wholly inside one of
     their periods: the hour in which the meter changed hands held both owners' energy, so it is
-    neither's (only administrators see it).
+    neither's (only administrators see it). `periods`: the user's own (valid_from, valid_to) of
+    the device when the caller read them already (`selectors.device_visible_to`), else read here.
     """
     if user.is_admin:
         return [(start, end)]
-    rows = OwnershipPeriod.objects.using("monitoring").filter(device_id=device_id, owner_id=user.id)
+    if periods is None:
+        periods = (
+            OwnershipPeriod.objects.using("monitoring")
+            .filter(device_id=device_id, owner_id=user.id)
+            .values_list("valid_from", "valid_to")
+        )
     stretches = []
-    for period in sorted(rows, key=_start):
-        low = start if period.valid_from is None else max(start, hour_ceil(period.valid_from))
-        high = end if period.valid_to is None else min(end, hour_floor(period.valid_to))
+    for valid_from, valid_to in sorted(periods, key=lambda period: period[0] or _BEGINNING):
+        low = start if valid_from is None else max(start, hour_ceil(valid_from))
+        high = end if valid_to is None else min(end, hour_floor(valid_to))
         if low < high:
             stretches.append((low, high))
     return stretches

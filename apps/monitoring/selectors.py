@@ -36,6 +36,11 @@ class DeviceInfo:
     max_hourly_kwh: Decimal
     meter_kind: str
     deleted: bool
+    # Read with the device by `device_visible_to`, so a report needs no more queries for them:
+    # the caller's own ownership periods of it, (valid_from, valid_to), and whether it has a
+    # tariff. None when not read.
+    caller_periods: tuple[tuple[dt.datetime | None, dt.datetime | None], ...] | None = None
+    has_tariff: bool | None = None
 
 
 def _info(device: DeviceProjection) -> DeviceInfo:
@@ -66,16 +71,41 @@ def device_by_token_hash(*, token_hash: str) -> DeviceInfo | None:
     return _info(device) if device else None
 
 
+# The device, the caller's own periods of it (two arrays in the same order) and whether it has a
+# tariff: one round trip for everything a report needs before it reads the hours.
+_DEVICE_FOR_CALLER = """
+    SELECT p.id, p.owner_id, p.max_hourly_kwh, p.meter_kind, p.deleted,
+           ARRAY(SELECT o.valid_from FROM monitoring_ownership_period o
+                  WHERE o.device_id = p.id AND o.owner_id = %(user)s ORDER BY o.id),
+           ARRAY(SELECT o.valid_to FROM monitoring_ownership_period o
+                  WHERE o.device_id = p.id AND o.owner_id = %(user)s ORDER BY o.id),
+           EXISTS (SELECT 1 FROM monitoring_meter_tariff t WHERE t.device_id = p.id)
+    FROM monitoring_device_projection p
+    WHERE p.id = %(device)s
+"""
+
+
 def device_visible_to(*, device_id: uuid.UUID, user) -> DeviceInfo | None:
     """The device if it exists, is not deleted, and the user is an administrator, owns it, or
     owned it before (a former owner reads their own periods only: `consumption_report`)."""
-    device = DeviceProjection.objects.using("monitoring").filter(id=device_id).first()
-    if device is None or device.deleted:
+    with connections["monitoring"].cursor() as cursor:
+        cursor.execute(_DEVICE_FOR_CALLER, {"device": device_id, "user": user.id})
+        row = cursor.fetchone()
+    if row is None:
         return None
-    if user.is_admin or device.owner_id == user.id:
-        return _info(device)
-    periods = OwnershipPeriod.objects.using("monitoring").filter(device_id=device_id)
-    return _info(device) if periods.filter(owner_id=user.id).exists() else None
+    device_id, owner_id, max_hourly_kwh, meter_kind, deleted, froms, tos, has_tariff = row
+    periods = tuple(zip(froms, tos, strict=True))
+    if deleted or not (user.is_admin or owner_id == user.id or periods):
+        return None
+    return DeviceInfo(
+        id=device_id,
+        owner_id=owner_id,
+        max_hourly_kwh=max_hourly_kwh,
+        meter_kind=meter_kind,
+        deleted=deleted,
+        caller_periods=periods,
+        has_tariff=has_tariff,
+    )
 
 
 @dataclass(frozen=True)
@@ -244,14 +274,23 @@ def consumption_report(
     bucket: str,
     timezone: ZoneInfo,
     now: dt.datetime | None = None,
+    device: DeviceInfo | None = None,
 ) -> ConsumptionReport:
     """The buckets of [start, end) as `user` may read them: clipped to their ownership periods
-    and to the hours that have begun (the future is neither drawn nor counted)."""
+    and to the hours that have begun (the future is neither drawn nor counted). `device`: what
+    `device_visible_to` read for this user, so its periods and tariff are not read again."""
     # Arithmetic in UTC: Python compares and subtracts two times of one zone by the wall clock,
     # which ignores the repeated hour of a DST day.
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     now = now or django_timezone.now()
-    visible = visible_stretches(device_id=device_id, user=user, start=start, end=end)
+    known = device if device is not None and device.id == device_id else None
+    visible = visible_stretches(
+        device_id=device_id,
+        user=user,
+        start=start,
+        end=end,
+        periods=known.caller_periods if known else None,
+    )
     begun = _clip(visible, hour_ceil(now))
     rows = consumption_buckets(
         device_id=device_id,
@@ -286,7 +325,9 @@ def consumption_report(
         if readable:
             total = (total or Decimal(0)) + kwh
         buckets.append(entry)
-    costs = _costs(device_id, buckets, bounds, begun, visible, now, timezone, bucket == "hour")
+    costs = {}
+    if known is None or known.has_tariff is not False:
+        costs = _costs(device_id, buckets, bounds, begun, visible, now, timezone, bucket == "hour")
     return ConsumptionReport(
         buckets=buckets,
         total=None if total is None else float(total),

@@ -234,3 +234,17 @@ def test_a_deleted_or_unknown_device_is_a_404(api_admin, client_a):
     deleted = make_device(owner_id=client_a.id, deleted=True)
     assert api_admin.get(url(deleted), {"date": "2026-01-15"}).status_code == 404
     assert api_admin.get(url(uuid.uuid4()), {"date": "2026-01-15"}).status_code == 404
+
+
+def test_a_day_view_reads_the_device_and_its_hours_in_two_round_trips(api_a, device_of_a):
+    # The device, the caller's periods of it and whether it has a tariff come in one query, the
+    # hours in a second: the page a client opens most is cheap whatever the meter's history.
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    store_hours(device_of_a, {dt.datetime(2026, 1, 15, 10, tzinfo=UTC): "1.5"})
+    with CaptureQueriesContext(connections["monitoring"]) as monitoring:
+        response = api_a.get(url(device_of_a), {"date": "2026-01-15"})
+    assert response.status_code == 200
+    assert response.json()["total"] == 1.5
+    assert len(monitoring.captured_queries) == 2

@@ -288,6 +288,7 @@ class ConsumptionApi(APIView):
             end=_local_midnight(end, zone),
             bucket=bucket,
             timezone=zone,
+            device=device,
         )
         buckets, total = report.buckets, report.total
         if request.query_params.get("format") == "csv":
