@@ -26,7 +26,6 @@ from .models import AlertMail, SentMail, User
 logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "ems.users.unsubscribe"
-KIND_WORDS = {"over_limit": "over its limit", "warning": "near its limit", "silent": "silent"}
 
 
 def unsubscribe_token(user: User) -> str:
@@ -55,29 +54,41 @@ def in_quiet_hours(user: User, now: dt.datetime) -> bool:
     return local >= start or local < end  # across midnight, e.g. 22:00-07:00
 
 
-def _local_hour(user: User, iso: str) -> str:
-    return (
-        dt.datetime.fromisoformat(iso)
-        .astimezone(ZoneInfo(user.timezone))
-        .strftime("%Y-%m-%d %H:00")
-    )
+def _local(user: User, iso: str, pattern: str) -> str:
+    return dt.datetime.fromisoformat(iso).astimezone(ZoneInfo(user.timezone)).strftime(pattern)
 
 
 def _meter(alert: dict) -> str:
     return alert.get("description") or alert["device"]
 
 
+def _when(user: User, alert: dict) -> str:
+    """The alert's moment in the person's zone: its hour, or for a silent meter the minute of the
+    last reading it sent (a silent alert's `hour_start`)."""
+    if alert["kind"] == "silent":
+        return _local(user, alert["hour_start"], "%Y-%m-%d %H:%M")
+    return _local(user, alert["hour_start"], "%Y-%m-%d %H:00")
+
+
 def alert_subject(user: User, alert: dict) -> str:
-    kind = KIND_WORDS.get(alert["kind"], alert["kind"])
-    return f"EMS: {_meter(alert)} {kind} at {_local_hour(user, alert['hour_start'])}"
+    meter, when = _meter(alert), _when(user, alert)
+    if alert["kind"] == "silent":
+        return f"EMS: {meter} silent since {when}"
+    if alert["kind"] == "warning":
+        return f"EMS: {meter} heading over its limit in the hour of {when}"
+    return f"EMS: {meter} over its limit in the hour of {when}"
 
 
 def _line(user: User, alert: dict) -> str:
-    kind = KIND_WORDS.get(alert["kind"], alert["kind"])
-    return (
-        f"{_local_hour(user, alert['hour_start'])}  {_meter(alert)}: {kind} "
-        f"({alert['kwh']:.3f} kWh, limit {alert['max_hourly_kwh']:.3f} kWh/h)"
-    )
+    meter, when = _meter(alert), _when(user, alert)
+    if alert["kind"] == "silent":
+        return f"{when}  {meter}: silent, no reading since"
+    limit = f"limit {alert['max_hourly_kwh']:.3f} kWh/h"
+    if alert["kind"] == "warning":
+        return (
+            f"{when}  {meter}: heading over its limit ({alert['kwh']:.3f} kWh projected, {limit})"
+        )
+    return f"{when}  {meter}: over its limit ({alert['kwh']:.3f} kWh, {limit})"
 
 
 def _message(user: User, subject: str, lines: list[str]) -> EmailMessage:

@@ -32,4 +32,4 @@ def test_a_raised_alert_is_mailed_to_its_owner_by_the_notifications_worker(setti
     [message] = inbox.messages
     assert message["To"] == "carol@example.com"
     hour = (day + 10 * H).strftime("%Y-%m-%d %H:00")
-    assert message["Subject"] == f"EMS: test meter over its limit at {hour}"
+    assert message["Subject"] == f"EMS: test meter over its limit in the hour of {hour}"

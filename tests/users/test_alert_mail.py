@@ -69,6 +69,39 @@ def test_it_mails_the_owner_at_once_naming_the_meter_and_the_local_hour(inbox, o
     assert message["List-Unsubscribe"].strip().startswith("<http")
 
 
+@pytest.mark.parametrize(
+    ("kind", "changes", "subject", "line"),
+    [
+        (
+            "over_limit",
+            {},
+            "EMS: Kitchen meter over its limit in the hour of 2026-12-01 12:00",
+            "2026-12-01 12:00  Kitchen meter: over its limit (3.500 kWh, limit 2.000 kWh/h)",
+        ),
+        (
+            "warning",
+            {"kwh": 2.4},
+            "EMS: Kitchen meter heading over its limit in the hour of 2026-12-01 12:00",
+            "2026-12-01 12:00  Kitchen meter: heading over its limit (2.400 kWh projected, "
+            "limit 2.000 kWh/h)",
+        ),
+        (
+            # A silence is named by the last reading before it, to the minute.
+            "silent",
+            {"hour_start": "2026-12-01T10:33:00+00:00", "kwh": 0.0},
+            "EMS: Kitchen meter silent since 2026-12-01 12:33",
+            "2026-12-01 12:33  Kitchen meter: silent, no reading since",
+        ),
+    ],
+)
+def test_each_kind_of_alert_says_what_happened_and_when(inbox, owner, kind, changes, subject, line):
+    assert tasks.alert_raised(**_alert(owner, kind=kind, **changes)) == "sent"
+    [message] = inbox.messages
+    # A long subject is folded on the wire (RFC 5322): unfolded, it reads as written.
+    assert re.sub(r"\r?\n(?=[ \t])", "", message["Subject"]) == subject
+    assert line in _body(message)
+
+
 def test_it_mails_nothing_during_the_quiet_hours(inbox, owner):
     owner.quiet_hours_start, owner.quiet_hours_end = dt.time(22), dt.time(13)  # local 12:30
     owner.save()
