@@ -33,12 +33,14 @@ BENCHMARKS = {
     ],
     "reads": ["bench/reads.py"],
     "retention": ["bench/retention.py"],
+    "sockets": ["bench/sockets.py"],
 }
 QUICK = {
     "ingest (throughput)": ["--readings", "100000"],
     "ingest (latency)": ["--readings", "100000"],
     "reads": ["--repeat", "100", "--http-seconds", "4"],
     "retention": ["--meters", "200"],
+    "sockets": ["--sockets", "200", "--seconds", "8"],
 }
 
 
