@@ -256,6 +256,12 @@ AXES_LOCKOUT_CALLABLE = "apps.users.lockout.lockout_response"
 AXES_VERBOSE = True
 
 # --- Channels ---------------------------------------------------------------------------------
+# Daphne logs each garbage collection that holds its event loop at least this many milliseconds
+# (logger `ems.gc`; 0: off): what a socket's latency outliers are made of (docs/benchmarks.md).
+EMS_LOG_GC_PAUSES_MS = env.float("EMS_LOG_GC_PAUSES_MS", default=0.0)
+# Allocations between two collections of the youngest generation in daphne (ems/asgi.py); 0
+# keeps CPython's 700.
+EMS_GC_YOUNG_THRESHOLD = env.int("EMS_GC_YOUNG_THRESHOLD", default=50_000)
 # channels-redis waits for a socket's next message with a blocking pop of up to 5 s, while
 # redis-py (since 6) gives up on any read after 5 s (its default socket_timeout): the two race,
 # and an idle socket's application died with "Timeout reading from ..." and the browser was
