@@ -253,7 +253,7 @@ async def run(port: int, args) -> dict:
         "to_admin": [seconds for body, seconds in to_admin.items() if body in measured],
         "own": [seconds for body, seconds in own_copies.items() if body in measured],
         "pings": pings,
-        "client_lag_p99": percentile(lags, 0.99),
+        "client_lag_p99": percentile(lags, 0.99) if lags else 0.0,
         "alerts_sent": next(alerts_sent),
         "alerts_to_admin": alerts_received,
     }
@@ -307,6 +307,8 @@ def main() -> None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
         drop_database(f"{DATABASE}_chat")
+    if not (result["to_admin"] and result["own"] and result["pings"]):
+        sys.exit("nothing was measured: no message or ping in the counted seconds")
     missing = result["messages"] - result["delivered_to_admin"]
     print(
         f"{result['opened']} sockets; {result['messages']} messages ({missing} not delivered to "
@@ -321,6 +323,9 @@ def main() -> None:
     )
     if missing:
         sys.exit(f"{missing} messages never reached the administrator")
+    if result["alerts_to_admin"] != result["alerts_sent"]:
+        lost = result["alerts_sent"] - result["alerts_to_admin"]
+        sys.exit(f"{lost} alerts never reached the administrator's socket")
     report(
         f"sockets: chat delivery p99, {result['opened']} sockets on one daphne, alerts flowing"
         " (baseline: ping -> pong p99)",

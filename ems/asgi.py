@@ -59,8 +59,9 @@ def _log_long_collections(threshold_ms: float) -> None:
 # (a full collection) after ten of its older generation's collections once the long-lived ones
 # grew by a quarter: with 1,000 sockets open that was every ~17 s, holding the event loop
 # 100-270 ms each time, and every socket's frames waited (docs/benchmarks.md, "Sockets"). Fewer,
-# larger young collections leave the full ones to the moments many objects die at once.
-if settings.EMS_GC_YOUNG_THRESHOLD:
+# larger young collections leave the full ones to the moments many objects die at once. Only in
+# the roles that serve sockets (realtime, all); a test process that imports this module too.
+if settings.EMS_GC_YOUNG_THRESHOLD and settings.EMS_PROCESS_SERVES_WEBSOCKETS:
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(settings.EMS_GC_YOUNG_THRESHOLD, older, oldest)
 if settings.EMS_LOG_GC_PAUSES_MS:

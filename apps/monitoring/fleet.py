@@ -178,11 +178,13 @@ def fleet_page(
     """One page of the fleet. `day_start`/`day_end`: the viewer's local day as UTC instants."""
     hour_start = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
     elapsed = now - hour_start
-    # The statuses follow the alerts' rules (docs/monitoring.md): a projection of the running
-    # hour counts once enough of it is observed, and a meter is silent after as many nominal
-    # intervals as raise a `silent` alert.
-    observed_enough = elapsed.total_seconds() >= settings.MONITORING_WARNING_MIN_OBSERVED_SECONDS
-    hour_scale = Decimal(3600) / Decimal(elapsed.total_seconds()) if observed_enough else Decimal(0)
+    # The statuses use the alerts' thresholds (docs/monitoring.md): a projection of the running
+    # hour counts once that much of the hour has passed (the alerts count the seconds the
+    # readings cover), and a meter is silent after as many nominal intervals as raise a
+    # `silent` alert.
+    seconds = elapsed.total_seconds()
+    observed_enough = seconds > 0 and seconds >= settings.MONITORING_WARNING_MIN_OBSERVED_SECONDS
+    hour_scale = Decimal(3600) / Decimal(seconds) if observed_enough else Decimal(0)
     silent_before = now - dt.timedelta(
         seconds=settings.MONITORING_NOMINAL_INTERVAL_SECONDS * settings.MONITORING_SILENCE_INTERVALS
     )

@@ -41,6 +41,7 @@ class DeviceInfo:
     # tariff. None when not read.
     caller_periods: tuple[tuple[dt.datetime | None, dt.datetime | None], ...] | None = None
     has_tariff: bool | None = None
+    caller_id: int | None = None  # whose periods `caller_periods` are
 
 
 def _info(device: DeviceProjection) -> DeviceInfo:
@@ -105,6 +106,7 @@ def device_visible_to(*, device_id: uuid.UUID, user) -> DeviceInfo | None:
         deleted=deleted,
         caller_periods=periods,
         has_tariff=has_tariff,
+        caller_id=user.id,
     )
 
 
@@ -283,7 +285,10 @@ def consumption_report(
     # which ignores the repeated hour of a DST day.
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     now = now or django_timezone.now()
-    known = device if device is not None and device.id == device_id else None
+    # What `device_visible_to` read is reused only for the same device and the same person.
+    known = None
+    if device is not None and device.id == device_id and device.caller_id == user.id:
+        known = device
     visible = visible_stretches(
         device_id=device_id,
         user=user,

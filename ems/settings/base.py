@@ -5,6 +5,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from ems.processes import process_role
 
@@ -263,12 +264,19 @@ EMS_LOG_GC_PAUSES_MS = env.float("EMS_LOG_GC_PAUSES_MS", default=0.0)
 # keeps CPython's 700.
 EMS_GC_YOUNG_THRESHOLD = env.int("EMS_GC_YOUNG_THRESHOLD", default=50_000)
 # channels-redis waits for a socket's next message with a blocking pop of up to 5 s, while
-# redis-py (since 6) gives up on any read after 5 s (its default socket_timeout): the two race,
+# redis-py (since 8) gives up on any read after 5 s (its default socket_timeout): the two race,
 # and an idle socket's application died with "Timeout reading from ..." and the browser was
 # disconnected every few seconds. The channel layer's reads may take longer than that pop; a
 # Redis that stops answering is still noticed, after this many seconds.
 CHANNEL_LAYER_REDIS_URL = env("CHANNEL_LAYER_REDIS_URL", default=REDIS_URL)
 CHANNEL_LAYER_SOCKET_TIMEOUT = env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=30.0)
+
+
+if CHANNEL_LAYER_SOCKET_TIMEOUT <= 5:
+    raise ImproperlyConfigured(
+        "CHANNEL_LAYER_SOCKET_TIMEOUT must be more than 5 (seconds): channels-redis waits up to "
+        "5 s for a socket's next message, and a shorter read timeout drops idle sockets."
+    )
 
 
 def channel_layer_host(url: str) -> dict:

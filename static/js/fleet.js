@@ -51,25 +51,39 @@ function soon() {
   }, wait);
 }
 
-// The alert's own figures mark its row at once; the read that follows brings the rest.
-function markOver(event) {
+// The alert's own figures mark its row at once; the read that follows brings the rest. Each
+// kind marks its own status (the labels of apps/web/fleet.py), and never lowers a worse one:
+// a warning does not replace "over".
+const MARKS = {
+  over_limit: ["over", "Over the limit"],
+  warning: ["warning", "Heading over"],
+  silent: ["silent", "Silent"],
+};
+const SEVERITY = ["over", "warning", "silent", "unassigned", "ok"];
+
+function markRow(event) {
   const alert = event.detail;
+  const mark = MARKS[alert.kind || "over_limit"];
   const row = rows.querySelector(`tr[data-device-id="${CSS.escape(String(alert.device))}"]`);
-  // Only an alert of the running hour says the meter is over now (late data can alert an old hour).
-  const running = Date.parse(alert.hour_start) + 3_600_000 > Date.now();
-  if (row && running) {
+  // An over-the-limit alert or a warning of an hour that is over says nothing about now (late
+  // data can alert an old hour); a silence is news whenever it comes.
+  const running = alert.kind === "silent" || Date.parse(alert.hour_start) + 3_600_000 > Date.now();
+  if (mark && row && running) {
     const badge = row.querySelector("[data-status]");
-    badge.className = "status status--over";
-    badge.dataset.status = "over";
-    badge.textContent = "Over the limit";
-    row.className = "fleet__row fleet__row--over";
+    const [status, label] = mark;
+    if (SEVERITY.indexOf(status) < SEVERITY.indexOf(badge.dataset.status)) {
+      badge.className = `status status--${status}`;
+      badge.dataset.status = status;
+      badge.textContent = label;
+      row.className = `fleet__row fleet__row--${status}`;
+    }
   }
   soon();
 }
 
 if (rows) {
   sizeBars(rows);
-  document.addEventListener("ems:alert", markOver);
+  document.addEventListener("ems:alert", markRow);
   document.addEventListener("ems:alert-withdrawn", soon);
   document.addEventListener("ems:reconnected", soon);
   setInterval(refresh, REFRESH_MS);
