@@ -1,11 +1,7 @@
 """Daphne's garbage collection: young collections rarer than CPython's default, so full ones do
 not stall a loop with 1,000 sockets every few seconds; long collections can be logged."""
 
-import os
-import subprocess
-import sys
-
-from tests.paths import REPOSITORY
+from tests.python import python_run
 
 SCRIPT = (
     "import gc, logging; logging.basicConfig(); import ems.asgi; "
@@ -13,17 +9,10 @@ SCRIPT = (
 )
 
 
-def _asgi_process(**variables) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "ems.settings.test", **variables}
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-c", SCRIPT],
-        cwd=REPOSITORY,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+def _asgi_process(**variables):
+    finished = python_run(SCRIPT, **variables)
+    assert finished.returncode == 0, finished.stderr
+    return finished
 
 
 def test_the_asgi_process_collects_its_youngest_generation_every_50000_allocations():
