@@ -30,5 +30,7 @@ DEVICE_INVENTORY = "devices.inventory"
 ALERT_RAISED = "monitoring.alert_raised"
 # beat -> users: the daily digest of the alerts of the people who chose it.
 ALERT_DIGEST = "users.alert_digest"
+# Beat -> users worker: mail what was raised in each person's quiet hours once they end.
+ALERT_DEFERRED = "users.alert_deferred"
 # Consumed by the notifications worker (users database only).
 NOTIFICATIONS_QUEUE = "notifications"

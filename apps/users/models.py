@@ -52,7 +52,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     # E-mail about the person's alerts (apps/users/notifications.py): at once, in a daily digest,
-    # or never; none is sent between the quiet hours' start and end (local time, `timezone`).
+    # or never; none is sent between the quiet hours' start and end (local time, `timezone`):
+    # what they raised is mailed together when they end.
     alert_mail = models.CharField(
         max_length=12, choices=AlertMail.choices, default=AlertMail.IMMEDIATELY
     )
@@ -109,8 +110,10 @@ class SentMail(models.Model):
     """One notification mail, recorded (claimed) before it is sent, so a redelivered event never
     sends it again (docs/monitoring.md, "E-mail notifications").
 
-    `key` is `alert:<alert id>` for an alert's own mail and `digest:<user id>:<date>` for a
-    digest. An alert of a person who chose the digest waits here as `pending` until the digest.
+    `key` is `alert:<alert id>` for an alert's own mail, `digest:<user id>:<date>` for a digest
+    and `quiet:<user id>:<first record id>` for the mail after quiet hours. An alert of a person
+    who chose the digest waits here as `pending` until the digest; one raised in their quiet
+    hours waits as `deferred` until the hours end.
     """
 
     class State(models.TextChoices):
@@ -118,8 +121,9 @@ class SentMail(models.Model):
         CLAIMED = "claimed"  # being sent; a crash leaves it so and it is never sent again
         SENT = "sent"
         FAILED = "failed"  # the SMTP server refused it; a retry may claim it again
-        SKIPPED = "skipped"  # quiet hours, preference off, or the hourly limit
-        DIGESTED = "digested"  # a pending alert that went out in a digest
+        SKIPPED = "skipped"  # preference off, or the hourly limit
+        DIGESTED = "digested"  # went out in a digest, or in the mail after the quiet hours
+        DEFERRED = "deferred"  # raised in the person's quiet hours: mailed when they end
 
     key = models.CharField(max_length=100, unique=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sent_mails")

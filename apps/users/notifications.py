@@ -156,7 +156,12 @@ def alert_notify(alert: dict, *, now: dt.datetime | None = None) -> str:
             else "duplicate"
         )
     elif in_quiet_hours(user, now):
-        why = "quiet-hours"
+        # Not now, and not never: the alerts of the quiet hours go out in one mail when they end.
+        return (
+            "deferred"
+            if _claim(key=key, user=user, alert=alert, state=SentMail.State.DEFERRED)
+            else "duplicate"
+        )
     else:
         recent = SentMail.objects.using("default").filter(
             user=user,
@@ -209,5 +214,45 @@ def digests_send(*, now: dt.datetime | None = None) -> int:
         SentMail.objects.using("default").filter(pk__in=[m.pk for m in pending]).update(
             state=SentMail.State.DIGESTED
         )
+        sent += 1
+    return sent
+
+
+def deferred_send(*, now: dt.datetime | None = None) -> int:
+    """One mail per person whose quiet hours are over, listing the alerts raised in them.
+
+    Keyed by the first of those alerts' records: beat running twice, or a retry, sends it once.
+    A person who meanwhile chose the digest gets them in it; one who chose `off` gets nothing."""
+    now = now or timezone.now()
+    sent = 0
+    user_ids = (
+        SentMail.objects.using("default")
+        .filter(state=SentMail.State.DEFERRED)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for user in User.objects.using("default").filter(pk__in=list(user_ids)):
+        waiting = SentMail.objects.using("default").filter(user=user, state=SentMail.State.DEFERRED)
+        if not user.is_active or not user.email or user.alert_mail == AlertMail.OFF:
+            waiting.update(state=SentMail.State.SKIPPED)
+            continue
+        if user.alert_mail == AlertMail.DIGEST:
+            waiting.update(state=SentMail.State.PENDING)
+            continue
+        if in_quiet_hours(user, now):
+            continue
+        deferred = list(waiting.order_by("created_at", "pk"))
+        record = _claim(
+            key=f"quiet:{user.pk}:{deferred[0].pk}",
+            user=user,
+            alert=None,
+            state=SentMail.State.CLAIMED,
+        )
+        if record is None:
+            continue
+        count = len(deferred)
+        subject = f"EMS: {count} alert{'s' if count != 1 else ''} during your quiet hours"
+        _send(record, _message(user, subject, [_line(user, mail.alert) for mail in deferred]))
+        waiting.filter(pk__in=[mail.pk for mail in deferred]).update(state=SentMail.State.DIGESTED)
         sent += 1
     return sent

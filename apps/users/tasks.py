@@ -5,9 +5,9 @@ import smtplib
 
 from celery import shared_task
 
-from ems.events import ALERT_DIGEST, ALERT_RAISED
+from ems.events import ALERT_DEFERRED, ALERT_DIGEST, ALERT_RAISED
 
-from .notifications import alert_notify, digests_send
+from .notifications import alert_notify, deferred_send, digests_send
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +35,13 @@ def alert_raised(**alert) -> str:
 )
 def alert_digest() -> int:
     return digests_send()
+
+
+@shared_task(
+    name=ALERT_DEFERRED,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    max_retries=8,
+    retry_backoff=60,
+)
+def alert_deferred() -> int:
+    return deferred_send()

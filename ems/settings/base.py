@@ -316,6 +316,7 @@ CELERY_TASK_ROUTES = {
     "monitoring.drain_inbox": {"queue": "readings"},
     "monitoring.alert_raised": {"queue": "notifications"},
     "users.alert_digest": {"queue": "notifications"},
+    "users.alert_deferred": {"queue": "notifications"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -473,4 +474,12 @@ CELERY_BEAT_SCHEDULE["users-alert-digest"] = {
     "task": "users.alert_digest",
     "schedule": crontab(hour=EMS_ALERT_DIGEST_HOUR, minute=0),
     "options": {"queue": "notifications", "expires": 3600},
+}
+# Alerts raised in a person's quiet hours are mailed together when the hours end: beat looks
+# this often (seconds) for people whose quiet hours are over.
+EMS_DEFERRED_MAIL_CHECK_SECONDS = env.float("EMS_DEFERRED_MAIL_CHECK_SECONDS", default=300.0)
+CELERY_BEAT_SCHEDULE["users-alert-deferred"] = {
+    "task": "users.alert_deferred",
+    "schedule": EMS_DEFERRED_MAIL_CHECK_SECONDS,
+    "options": {"queue": "notifications", "expires": EMS_DEFERRED_MAIL_CHECK_SECONDS},
 }

@@ -10,7 +10,7 @@ from django.test import Client
 
 from apps.users import tasks
 from apps.users.models import AlertMail, SentMail
-from apps.users.notifications import alert_notify, digests_send
+from apps.users.notifications import alert_notify, deferred_send, digests_send
 from tests.smtp import free_port, mail_to_port, smtp_server
 
 pytestmark = pytest.mark.django_db
@@ -105,11 +105,49 @@ def test_each_kind_of_alert_says_what_happened_and_when(inbox, owner, kind, chan
 def test_it_mails_nothing_during_the_quiet_hours(inbox, owner):
     owner.quiet_hours_start, owner.quiet_hours_end = dt.time(22), dt.time(13)  # local 12:30
     owner.save()
-    assert alert_notify(_alert(owner), now=NOW) == "skipped:quiet-hours"
+    assert alert_notify(_alert(owner), now=NOW) == "deferred"
+    assert inbox.messages == []
     owner.quiet_hours_end = dt.time(12)
     owner.save()
     assert alert_notify(_alert(owner, alert_id=2), now=NOW) == "sent"
     assert len(inbox.messages) == 1
+
+
+def test_the_alerts_of_the_quiet_hours_are_mailed_together_once_when_they_end(inbox, owner):
+    # Quiet 22:00-13:00 in Bucharest: 12:30 local is inside, 13:05 (11:05 UTC) is after.
+    owner.quiet_hours_start, owner.quiet_hours_end = dt.time(22), dt.time(13)
+    owner.save()
+    night = _alert(owner, alert_id=11, hour_start="2026-12-01T02:00:00+00:00")
+    morning = _alert(owner, alert_id=12, kind="silent", hour_start="2026-12-01T09:47:00+00:00")
+    assert alert_notify(night, now=NOW) == "deferred"
+    assert alert_notify(morning, now=NOW) == "deferred"
+    assert alert_notify(morning, now=NOW) == "duplicate"  # the event delivered again
+    assert deferred_send(now=NOW) == 0  # still quiet
+    after = NOW + dt.timedelta(minutes=35)
+    assert deferred_send(now=after) == 1
+    assert deferred_send(now=after) == 0  # beat again: nothing twice
+    [message] = inbox.messages
+    assert message["Subject"] == "EMS: 2 alerts during your quiet hours"
+    body = _body(message)
+    assert "2026-12-01 04:00  Kitchen meter: over its limit (3.500 kWh" in body
+    assert "2026-12-01 11:47  Kitchen meter: silent, no reading since" in body
+    assert body.index("04:00") < body.index("11:47")
+
+
+@pytest.mark.parametrize(
+    ("preference", "state"), [(AlertMail.OFF, "skipped"), (AlertMail.DIGEST, "pending")]
+)
+def test_alerts_held_for_the_quiet_hours_follow_a_preference_changed_meanwhile(
+    inbox, owner, preference, state
+):
+    owner.quiet_hours_start, owner.quiet_hours_end = dt.time(22), dt.time(13)
+    owner.save()
+    assert alert_notify(_alert(owner, alert_id=21), now=NOW) == "deferred"
+    owner.alert_mail = preference
+    owner.save()
+    assert deferred_send(now=NOW + dt.timedelta(hours=1)) == 0
+    assert inbox.messages == []
+    assert SentMail.objects.get(key="alert:21").state == state
 
 
 def test_it_mails_nothing_when_the_owner_turned_it_off(inbox, owner):
