@@ -181,40 +181,44 @@ def alert_notify(alert: dict, *, now: dt.datetime | None = None) -> str:
     return "sent"
 
 
+def _waiting(state: str):
+    """(person, their mail records in `state`) for each person who has any."""
+    user_ids = (
+        SentMail.objects.using("default")
+        .filter(state=state)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for user in User.objects.using("default").filter(pk__in=list(user_ids)):
+        yield user, SentMail.objects.using("default").filter(user=user, state=state)
+
+
+def _list_send(user: User, waiting, *, key: str, subject: str) -> bool:
+    """One mail listing the alerts of `waiting` (oldest first), claimed under `key` first; the
+    records are then marked as gone out. False if that mail was claimed already."""
+    records = list(waiting.order_by("created_at", "pk"))
+    record = _claim(key=key, user=user, alert=None, state=SentMail.State.CLAIMED)
+    if record is None:
+        return False
+    count = len(records)
+    subject = subject.format(count=count, s="s" if count != 1 else "")
+    _send(record, _message(user, subject, [_line(user, mail.alert) for mail in records]))
+    waiting.filter(pk__in=[mail.pk for mail in records]).update(state=SentMail.State.DIGESTED)
+    return True
+
+
 def digests_send(*, now: dt.datetime | None = None) -> int:
     """One mail per person with pending alerts: the alerts raised since their last digest.
 
     Keyed by person and UTC date: beat running twice on a day sends one digest."""
     now = now or timezone.now()
     sent = 0
-    user_ids = (
-        SentMail.objects.using("default")
-        .filter(state=SentMail.State.PENDING)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    for user in User.objects.using("default").filter(pk__in=list(user_ids)):
-        pending = list(
-            SentMail.objects.using("default")
-            .filter(user=user, state=SentMail.State.PENDING)
-            .order_by("created_at", "pk")
-        )
-        key = f"digest:{user.pk}:{now.date().isoformat()}"
+    for user, pending in _waiting(SentMail.State.PENDING):
         if user.alert_mail != AlertMail.DIGEST or not user.email or not user.is_active:
-            SentMail.objects.using("default").filter(pk__in=[m.pk for m in pending]).update(
-                state=SentMail.State.SKIPPED
-            )
+            pending.update(state=SentMail.State.SKIPPED)
             continue
-        record = _claim(key=key, user=user, alert=None, state=SentMail.State.CLAIMED)
-        if record is None:
-            continue
-        lines = [_line(user, mail.alert) for mail in pending]
-        subject = f"EMS: {len(pending)} alert{'s' if len(pending) != 1 else ''} today"
-        _send(record, _message(user, subject, lines))
-        SentMail.objects.using("default").filter(pk__in=[m.pk for m in pending]).update(
-            state=SentMail.State.DIGESTED
-        )
-        sent += 1
+        key = f"digest:{user.pk}:{now.date().isoformat()}"
+        sent += _list_send(user, pending, key=key, subject="EMS: {count} alert{s} today")
     return sent
 
 
@@ -225,14 +229,7 @@ def deferred_send(*, now: dt.datetime | None = None) -> int:
     A person who meanwhile chose the digest gets them in it; one who chose `off` gets nothing."""
     now = now or timezone.now()
     sent = 0
-    user_ids = (
-        SentMail.objects.using("default")
-        .filter(state=SentMail.State.DEFERRED)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    for user in User.objects.using("default").filter(pk__in=list(user_ids)):
-        waiting = SentMail.objects.using("default").filter(user=user, state=SentMail.State.DEFERRED)
+    for user, waiting in _waiting(SentMail.State.DEFERRED):
         if not user.is_active or not user.email or user.alert_mail == AlertMail.OFF:
             waiting.update(state=SentMail.State.SKIPPED)
             continue
@@ -241,18 +238,7 @@ def deferred_send(*, now: dt.datetime | None = None) -> int:
             continue
         if in_quiet_hours(user, now):
             continue
-        deferred = list(waiting.order_by("created_at", "pk"))
-        record = _claim(
-            key=f"quiet:{user.pk}:{deferred[0].pk}",
-            user=user,
-            alert=None,
-            state=SentMail.State.CLAIMED,
-        )
-        if record is None:
-            continue
-        count = len(deferred)
-        subject = f"EMS: {count} alert{'s' if count != 1 else ''} during your quiet hours"
-        _send(record, _message(user, subject, [_line(user, mail.alert) for mail in deferred]))
-        waiting.filter(pk__in=[mail.pk for mail in deferred]).update(state=SentMail.State.DIGESTED)
-        sent += 1
+        first = waiting.order_by("created_at", "pk").values_list("pk", flat=True)[0]
+        subject = "EMS: {count} alert{s} during your quiet hours"
+        sent += _list_send(user, waiting, key=f"quiet:{user.pk}:{first}", subject=subject)
     return sent
