@@ -17,6 +17,23 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [("UTC", "UTC"), *((zone, zone.replace("_", " ")) for zone in zones)]
 
 
+# The rule the password validators apply (AUTH_PASSWORD_VALIDATORS), as the forms state it.
+PASSWORD_RULE = "At least 8 characters, not only digits, not a common password."  # noqa: S105 - a sentence, not a secret
+
+
+def password_field(label: str, *, new: bool, help_text: str = "") -> forms.CharField:
+    """A password as typed (never stripped), offered to the browser's password manager as the
+    current or a new password."""
+    autocomplete = "new-password" if new else "current-password"
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        help_text=help_text,
+    )
+
+
 class _Form(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -44,7 +61,8 @@ class AlertMailForm(_Form):
         label="Quiet until",
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}),
-        help_text="No alert e-mail between these times (your time zone), e.g. 22:00 to 07:00.",
+        help_text="No alert e-mail between these times (your time zone), e.g. 22:00 to 07:00: "
+        "their alerts come in one e-mail when they end.",
     )
 
     def clean(self):
@@ -55,25 +73,9 @@ class AlertMailForm(_Form):
 
 
 class PasswordChangeForm(_Form):
-    current_password = forms.CharField(
-        label="Current password",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password = forms.CharField(
-        label="New password",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only digits, not a common password.",
-    )
-    new_password_again = forms.CharField(
-        label="New password again",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    current_password = password_field("Current password", new=False)
+    new_password = password_field("New password", new=True, help_text=PASSWORD_RULE)
+    new_password_again = password_field("New password again", new=True)
 
     def clean(self):
         cleaned = super().clean()
@@ -83,12 +85,7 @@ class PasswordChangeForm(_Form):
 
 
 class AccountDeleteForm(_Form):
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = password_field("Your password", new=False)
     confirm = forms.BooleanField(
         label="I understand that my account is deleted for good and my meters leave it.",
         required=True,

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
-from .account_forms import timezone_choices
+from .account_forms import PASSWORD_RULE, password_field, timezone_choices
 
 
 class SignInForm(AuthenticationForm):
@@ -33,19 +33,8 @@ class RegistrationForm(forms.Form):
         required=False,
         help_text="Your days and hours are counted in this zone; you can change it later.",
     )
-    password1 = forms.CharField(
-        label="Password",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only digits, not a common password.",
-    )
-    password2 = forms.CharField(
-        label="Password again",
-        strip=False,
-        max_length=128,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password1 = password_field("Password", new=True, help_text=PASSWORD_RULE)
+    password2 = password_field("Password again", new=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
