@@ -3,6 +3,7 @@ load average next to each figure, and one result line per measure for bench/run.
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -38,6 +39,12 @@ def environment(database: str, *, process: str = "all", **extra) -> dict:
     os.environ.update(values)
     sys.path.insert(0, str(ROOT))
     return {**os.environ, **values}
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (`timeout`, a CI runner) ends a benchmark like Ctrl-C: its `finally` still stops
+    the servers and workers it started and drops its databases."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def recreate_database(name: str) -> None:

@@ -245,7 +245,10 @@ def copy_baseline(batches) -> float:
 
 
 def main() -> None:
+    from bench.common import stop_on_sigterm
+
     args = parse_args()
+    stop_on_sigterm()
     environment = configure(args)
     recreate_database(args)
     import django

@@ -25,7 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT, drop_database, environment, recreate_database, report
+from bench.common import (
+    ROOT,
+    drop_database,
+    environment,
+    recreate_database,
+    report,
+    stop_on_sigterm,
+)
 
 DATABASE = "ems_bench_reads"
 OWNER = 7
@@ -256,6 +263,7 @@ def measure_http(short, long, today, args, env) -> None:
 
 def main() -> None:
     args = parse_args()
+    stop_on_sigterm()
     env = environment(DATABASE, process="monitoring")
     recreate_database(DATABASE)
     try:

@@ -49,6 +49,7 @@ from bench.common import (  # noqa: E402
     environment,
     recreate_database,
     report,
+    stop_on_sigterm,
 )
 
 DATABASE = "ems_bench_sockets"
@@ -261,6 +262,7 @@ async def run(port: int, args) -> dict:
 
 def main() -> None:
     args = parse_args()
+    stop_on_sigterm()
     env = environment(DATABASE, process="realtime")
     recreate_database(f"{DATABASE}_chat")
     port = free_port()
