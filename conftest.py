@@ -1,9 +1,10 @@
-"""Fixtures shared by every test package: accounts of each role, API clients signed in as them."""
+"""Fixtures shared by every test package: accounts of each role, API clients signed in as them,
+and browsers (Django's test client) signed in with a session."""
 
 import pytest
 
 from ems.vocabulary import Role
-from tests.factories import api_client_for, create_user
+from tests.factories import api_client_for, create_user, signed_in
 
 
 @pytest.fixture
@@ -39,3 +40,13 @@ def api_b(client_b):
 @pytest.fixture
 def api_admin(admin):
     return api_client_for(admin)
+
+
+@pytest.fixture
+def client_browser(client_a):
+    return signed_in(client_a)
+
+
+@pytest.fixture
+def admin_browser(admin):
+    return signed_in(admin)

@@ -2,6 +2,7 @@
 
 import itertools
 
+from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.users import services as user_services
@@ -30,3 +31,10 @@ def api_client_for(user: User | None) -> APIClient:
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_for(user)['access']}")
     return client
+
+
+def signed_in(user) -> Client:
+    """A browser (Django's test client) with a session of the user's, as after signing in."""
+    browser = Client()
+    browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return browser

@@ -24,13 +24,6 @@ pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"
 CHANGELIST = "/admin/devices/device/"
 
 
-@pytest.fixture
-def admin_browser(admin):
-    browser = Client()
-    browser.force_login(admin)
-    return browser
-
-
 def _queries(browser, url) -> int:
     with (
         CaptureQueriesContext(connections["default"]) as users,

@@ -18,13 +18,6 @@ pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"
 
 
 @pytest.fixture
-def admin_browser(admin):
-    browser = Client()
-    browser.force_login(admin)
-    return browser
-
-
-@pytest.fixture
 def projected_meter(django_capture_on_commit_callbacks, broker_events):
     """A meter with a 2 kWh limit, in monitoring's projection through its own event, with eight
     weeks of 1 kWh hours and 4 kWh every day at 18:00 UTC."""

@@ -1,18 +1,10 @@
 """Operators see alerts and quarantined input in the Django admin, read-only."""
 
 import pytest
-from django.test import Client
 
 from apps.monitoring.services import readings_ingest
 
 pytestmark = pytest.mark.django_db(databases=["default", "monitoring"])
-
-
-@pytest.fixture
-def admin_browser(admin):
-    browser = Client()
-    browser.force_login(admin)
-    return browser
 
 
 def test_quarantined_input_is_listed_by_reason(admin_browser):

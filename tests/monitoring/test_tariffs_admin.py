@@ -4,20 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from apps.monitoring.models import MeterTariff, Tariff, TariffPrice
 
 from .conftest import make_device
 
 pytestmark = pytest.mark.django_db(databases=["default", "monitoring"])
-
-
-@pytest.fixture
-def admin_browser(admin):
-    browser = Client()
-    browser.force_login(admin)
-    return browser
 
 
 @pytest.fixture

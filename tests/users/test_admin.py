@@ -12,13 +12,6 @@ from tests.factories import STRONG_PASSWORD, create_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_browser(admin):
-    browser = Client()
-    browser.force_login(admin)
-    return browser
-
-
 def test_the_account_list_renders_with_filters_and_search(admin_browser, client_a):
     response = admin_browser.get("/admin/users/user/?role__exact=client&q=ali")
     assert response.status_code == 200

@@ -18,8 +18,7 @@ from apps.users.models import User
 from apps.users.tokens import token_pair_for
 from ems.events import DEVICES_QUEUE
 from tests.devices.conftest import _drain
-from tests.factories import STRONG_PASSWORD, api_client_for
-from tests.web.conftest import signed_in
+from tests.factories import STRONG_PASSWORD, api_client_for, signed_in
 from tests.web.meters import assigned_meter_in_transaction, ingest, last_full_hour
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring", "chat"])

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from apps.devices.models import Device
-from tests.factories import create_user
+from tests.factories import create_user, signed_in
 from tests.web.meters import assigned_meter_in_transaction, ingest, last_full_hour
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"])
@@ -19,9 +19,7 @@ pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"
 def admin_browser(admin):
     admin.timezone = "Asia/Tokyo"  # UTC+9, no DST: 04:00 UTC is 13:00 there
     admin.save()
-    browser = Client()
-    browser.force_login(admin)
-    return browser
+    return signed_in(admin)
 
 
 @pytest.fixture

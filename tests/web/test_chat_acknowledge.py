@@ -10,9 +10,8 @@ from channels.layers import get_channel_layer
 from apps.chat.broadcast import conversation_group
 from apps.chat.models import Conversation, Message
 from apps.monitoring.models import Alert, AlertState
-from tests.factories import api_client_for
+from tests.factories import api_client_for, signed_in
 from tests.sockets import fresh_channel_layer  # noqa: F401
-from tests.web.conftest import signed_in
 from tests.web.meters import assigned_meter_in_transaction, ingest, last_full_hour
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring", "chat"])

@@ -6,8 +6,7 @@ import pytest
 from apps.chat import services as chat_services
 from apps.chat.models import Conversation, Message
 from apps.monitoring.models import Alert
-from tests.factories import api_client_for
-from tests.web.conftest import signed_in
+from tests.factories import api_client_for, signed_in
 from tests.web.meters import assigned_meter_in_transaction, ingest, last_full_hour
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring", "chat"])

@@ -26,10 +26,8 @@ def _fresh_snapshots():
 
 
 @pytest.fixture
-def staff(admin):
-    browser = Client()
-    browser.force_login(admin)
-    return browser
+def staff(admin_browser):
+    return admin_browser
 
 
 def _this_hour() -> dt.datetime:

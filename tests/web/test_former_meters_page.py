@@ -14,7 +14,7 @@ from apps.devices import services as device_services
 from apps.devices.events import device_event
 from apps.monitoring.models import HourlyConsumption
 from apps.monitoring.projection import device_projection_apply
-from tests.web.conftest import signed_in
+from tests.factories import signed_in
 from tests.web.meters import assigned_meter_in_transaction
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"])

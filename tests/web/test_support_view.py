@@ -10,10 +10,8 @@ pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring"
 
 
 @pytest.fixture
-def staff(admin):
-    browser = Client()
-    browser.force_login(admin)
-    return browser
+def staff(admin_browser):
+    return admin_browser
 
 
 @pytest.fixture
