@@ -236,17 +236,8 @@ class HistoryImportForm(forms.Form):
 
 
 @admin.register(HistoryImport)
-class HistoryImportAdmin(admin.ModelAdmin):
+class HistoryImportAdmin(ReadOnlyAdmin):
     """An upload form in place of a list: a meter's history from a file (importing.py)."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
