@@ -83,6 +83,32 @@ class HourlyConsumption(models.Model):
         return f"{self.device_id} {self.hour_start.isoformat()} {self.kwh} kWh"
 
 
+class DailyConsumption(models.Model):
+    """The sum of a device's hourly rows in one UTC day, so that a report over months reads a
+    row per day instead of 24 (selectors.consumption_buckets).
+
+    Kept by the database itself: statement-level triggers on the hourly table add each
+    statement's changes to it (migration 0010), whoever writes the hours. Additions commute, so
+    two transactions changing hours of one day at once both count; exact numerics, so the sum
+    equals the hours' sum to the last digit. A day without hours has no row.
+    """
+
+    pk = models.CompositePrimaryKey("device_id", "day_start")
+    device_id = models.UUIDField()
+    # Midnight UTC.
+    day_start = models.DateTimeField()
+    kwh = models.DecimalField(max_digits=24, decimal_places=8)
+    # Hourly rows in the day, and those of them estimated.
+    hours = models.IntegerField()
+    estimated_hours = models.IntegerField()
+
+    class Meta:
+        db_table = "monitoring_daily_consumption"
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.day_start.date().isoformat()} {self.kwh} kWh"
+
+
 class AlertState(models.TextChoices):
     OPEN = "open", "Open"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"

@@ -171,6 +171,69 @@ _VISIBLE_HOURS = """
      AND h.hour_start <= v.high - interval '1 hour'
 """
 
+
+def _floor(unit: str, moment: str) -> str:
+    """SQL: the UTC hour or day boundary at or before `moment` (an SQL expression)."""
+    return f"date_bin('1 {unit}', {moment}, timestamptz 'epoch')"
+
+
+def _ceil(unit: str, moment: str) -> str:
+    """SQL: the boundary at or after `moment` (instants are stored to the microsecond)."""
+    earlier = f"{moment} - interval '1 microsecond'"
+    return f"({_floor(unit, earlier)} + interval '1 {unit}')"
+
+
+# Local calendar buckets (days or months), each an instant range [low, high). Each bucket's
+# hours, one range [a, z) of whole UTC hours per visible stretch, are read as the whole UTC
+# days inside it from the daily rollup (models.DailyConsumption) and the hours at its two ends
+# from the hourly table, each by index range: a year by month reads ~365 daily rows and ~600
+# hours instead of 8,760 hours (docs/benchmarks.md, "Reads").
+_CALENDAR_BUCKETS = f"""
+    WITH buckets AS (
+        SELECT g.local_start, g.local_start AT TIME ZONE %(tz)s AS low,
+               (g.local_start + %(step)s::interval) AT TIME ZONE %(tz)s AS high
+        FROM generate_series(
+            (%(start)s::timestamptz AT TIME ZONE %(tz)s),
+            (%(end)s::timestamptz AT TIME ZONE %(tz)s) - %(step)s::interval,
+            %(step)s::interval) AS g(local_start)
+    ), ranges AS (
+        -- An hour counts if it starts in the bucket and in [start, end) and lies wholly in
+        -- the stretch.
+        SELECT b.local_start, r.a, r.z, least({_ceil("day", "r.a")}, r.z) AS d1
+        FROM buckets b
+        CROSS JOIN unnest(%(visible_from)s::timestamptz[], %(visible_to)s::timestamptz[])
+             AS v(low, high)
+        CROSS JOIN LATERAL (
+            SELECT {_ceil("hour", "greatest(b.low, v.low, %(start)s::timestamptz)")} AS a,
+                   least({_ceil("hour", "least(b.high, %(end)s::timestamptz)")},
+                         {_floor("hour", "v.high")}) AS z) AS r
+        WHERE r.a < r.z
+    ), split AS (
+        SELECT local_start, a, z, d1, greatest({_floor("day", "z")}, d1) AS d2 FROM ranges
+    )
+    -- Each range's three parts, each summed by an index range scan of its own.
+    SELECT b.low, sum(p.kwh), coalesce(bool_or(p.estimated), false),
+           coalesce(sum(p.hours), 0)::int
+    FROM buckets b
+    LEFT JOIN split s USING (local_start)
+    LEFT JOIN LATERAL (
+        SELECT sum(h.kwh) AS kwh, bool_or(h.estimated) AS estimated, count(*) AS hours
+        FROM monitoring_hourly_consumption h
+        WHERE h.device_id = %(device)s AND h.hour_start >= s.a AND h.hour_start < s.d1
+        UNION ALL
+        SELECT sum(d.kwh), bool_or(d.estimated_hours > 0), sum(d.hours)
+        FROM monitoring_daily_consumption d
+        WHERE d.device_id = %(device)s AND d.day_start >= s.d1 AND d.day_start < s.d2
+        UNION ALL
+        SELECT sum(h.kwh), bool_or(h.estimated), count(*)
+        FROM monitoring_hourly_consumption h
+        WHERE h.device_id = %(device)s AND h.hour_start >= s.d2 AND h.hour_start < s.z
+    ) AS p ON true
+    GROUP BY b.local_start, b.low
+    ORDER BY b.local_start
+"""  # noqa: S608 - only constant expressions are interpolated
+
+
 # The local days a consumption query may name: any day a meter can have readings for, with
 # room around them for the arithmetic of a period (the next day or month, local midnight in any
 # zone) inside the years 1 to 9999 of Python's dates.
@@ -206,24 +269,7 @@ def consumption_buckets(
             ORDER BY g.hour_start
         """  # noqa: S608 - _VISIBLE_HOURS is a constant
     elif bucket in ("day", "month"):
-        # Local calendar buckets, each an instant range [low, high): the hours are summed by
-        # index range per bucket, with no time zone arithmetic per hourly row.
-        statement = f"""
-            WITH buckets AS (
-                SELECT g.local_start, g.local_start AT TIME ZONE %(tz)s AS low,
-                       (g.local_start + %(step)s::interval) AT TIME ZONE %(tz)s AS high
-                FROM generate_series(
-                    (%(start)s::timestamptz AT TIME ZONE %(tz)s),
-                    (%(end)s::timestamptz AT TIME ZONE %(tz)s) - %(step)s::interval,
-                    %(step)s::interval) AS g(local_start)
-            ), hours AS ({_VISIBLE_HOURS})
-            SELECT b.low, s.kwh, coalesce(s.estimated, false), s.hours
-            FROM buckets b
-            CROSS JOIN LATERAL (
-                SELECT sum(h.kwh) AS kwh, bool_or(h.estimated) AS estimated, count(*) AS hours
-                FROM hours h WHERE h.hour_start >= b.low AND h.hour_start < b.high) AS s
-            ORDER BY b.local_start
-        """  # noqa: S608 - _VISIBLE_HOURS is a constant
+        statement = _CALENDAR_BUCKETS
     else:
         raise ValueError(f"Unknown bucket {bucket!r}: hour, day or month.")
     params = {
