@@ -113,10 +113,13 @@ DATABASE_POOL = {
 # A transaction left idle this long is ended by PostgreSQL: a frozen process (a worker stopped
 # while it holds an inbox batch, and so that batch's meters) cannot hold rows for ever.
 DATABASE_IDLE_IN_TRANSACTION_SECONDS = env.int("DATABASE_IDLE_IN_TRANSACTION_SECONDS", default=60)
+# No JIT compilation: every statement here takes milliseconds, and the planner's estimates for
+# generate_series (1,000 rows for 12 months) made PostgreSQL compile a year-by-month report for
+# 0.8 s that runs in 1 ms, and the ingestion's recompute for 84 ms that runs in 25 (measured).
 for _database in DATABASES.values():
     _database["OPTIONS"] = {
         **_database.get("OPTIONS", {}),
-        "options": "-c idle_in_transaction_session_timeout="
+        "options": "-c jit=off -c idle_in_transaction_session_timeout="
         f"{DATABASE_IDLE_IN_TRANSACTION_SECONDS * 1000}",
     }
     # The pool keeps the connections; Django must hand each back at the end of a request (0).
