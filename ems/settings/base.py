@@ -273,6 +273,12 @@ EMS_GC_YOUNG_THRESHOLD = env.int("EMS_GC_YOUNG_THRESHOLD", default=50_000)
 # Redis that stops answering is still noticed, after this many seconds.
 CHANNEL_LAYER_REDIS_URL = env("CHANNEL_LAYER_REDIS_URL", default=REDIS_URL)
 CHANNEL_LAYER_SOCKET_TIMEOUT = env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=30.0)
+# Messages waiting for one socket before the channel layer drops the newest ones, silently
+# (channels-redis' default is 100). An administrator's socket receives every alert and chat
+# message: at 70 a second it was more than 100 behind after a 1.5 s stall of daphne (a full
+# garbage collection, a busy machine) and lost 200 alerts and 5 chat messages in 20 s
+# (bench/sockets.py). Pending messages still expire after a minute.
+CHANNEL_LAYER_CAPACITY = env.int("CHANNEL_LAYER_CAPACITY", default=2000)
 
 
 if CHANNEL_LAYER_SOCKET_TIMEOUT <= 5:
@@ -290,7 +296,10 @@ def channel_layer_host(url: str) -> dict:
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [channel_layer_host(CHANNEL_LAYER_REDIS_URL)]},
+        "CONFIG": {
+            "hosts": [channel_layer_host(CHANNEL_LAYER_REDIS_URL)],
+            "capacity": CHANNEL_LAYER_CAPACITY,
+        },
     },
 }
 

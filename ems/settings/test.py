@@ -48,7 +48,10 @@ CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_URL}}  # noqa: F405
 CHANNEL_LAYERS = {
     "default": {
         **CHANNEL_LAYERS["default"],  # noqa: F405
-        "CONFIG": {"hosts": [channel_layer_host(REDIS_URL)]},  # noqa: F405
+        "CONFIG": {
+            **CHANNEL_LAYERS["default"]["CONFIG"],  # noqa: F405
+            "hosts": [channel_layer_host(REDIS_URL)],  # noqa: F405
+        },
     }
 }
 _TEST_DATABASE_PREFIX = os.environ.get("EMS_TEST_DATABASE_PREFIX", "test_")
