@@ -181,20 +181,21 @@ def test_after_its_token_expires_the_socket_reconnects_with_a_new_one_and_catche
     signed_in_page, client_a
 ):
     """The alerts API, the socket and the token endpoint are real. Only the page's first token
-    is replaced, by one that expires in 3 s (the endpoint issues 15-minute tokens), so that the
-    server closes the socket during the test."""
+    is replaced, by one that expires in 6 s (the endpoint issues 15-minute tokens), so that the
+    server closes the socket during the test. (With 3 s, a loaded machine took longer than that
+    to show the page, and the socket had already reconnected before its first state was seen.)"""
     meter = assigned_meter(client_a, max_hourly_kwh="2.000")
     hour = last_full_hour()
     in_a_thread(lambda: ingest(meter, hour - HOUR, 0.0, 2.5))
     known = Alert.objects.using("monitoring").get()
-    short_lived = access_token(client_a, lifetime=timedelta(seconds=3))
+    short_lived = access_token(client_a, lifetime=timedelta(seconds=6))
     token_requests = []
     alert_queries = []
 
     def token(route):
         token_requests.append(route.request.url)
         if len(token_requests) == 1:
-            # A token that dies in 3 s, claimed to live an hour, so the page keeps using it.
+            # A token that dies in 6 s, claimed to live an hour, so the page keeps using it.
             route.fulfill(json={"access": short_lived, "expires_at": time.time() + 3600})
             return
         if len(token_requests) == 2:
