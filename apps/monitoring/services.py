@@ -21,7 +21,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+import psycopg
 from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -53,7 +55,7 @@ from .partitions import (
     reading_partitions_drop_expired,
     reading_partitions_ensure,
 )
-from .validation import Rejection, Window, readings_validate
+from .validation import EPOCH, Rejection, Window, readings_validate
 
 logger = logging.getLogger(__name__)
 
@@ -537,12 +539,7 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
             "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k) AS keys",
             [sorted({_lock_key(device_id) for device_id in device_ids})],
         )
-        # One JSON document as the only parameter: binding three arrays of thousands of
-        # elements costs more in the driver than the database spends inserting them.
-        texts = {device_id: str(device_id) for device_id in device_ids}
-        rows = [[texts[reading.device_id], reading.micros, reading.value] for reading in readings]
-        cursor.execute(_INSERT_READINGS, [json.dumps(rows)])
-        touched = cursor.fetchall()
+        touched = _insert_readings(cursor, readings, device_ids)
         if not touched:
             return 0, []
         # The meters' newest readings, and the end of their silences (silence.py).
@@ -564,6 +561,70 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
             for row in cursor.fetchall()
         ]
     return sum(row[3] for row in touched), changes + [(alert, "resolved") for alert in resolved]
+
+
+_COPY_READINGS = "COPY monitoring_reading (device_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
+
+
+def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tuple]:
+    """Store the readings that are new; (device, first, last, count) of those stored.
+
+    The usual batch only extends its meters' series: a binary COPY straight into the table (a
+    third less work for PostgreSQL than INSERT ... ON CONFLICT row by row, and no JSON). A
+    batch repeating a timestamp, or holding a reading already stored (a resent batch), makes
+    the COPY fail on the unique key: it is then undone (a savepoint) and the batch inserted
+    with ON CONFLICT DO NOTHING. Either way the same set of readings is stored.
+    """
+    keys = {(reading.device_id, reading.micros) for reading in readings}
+    if len(keys) == len(readings):
+        cursor.execute("SAVEPOINT ingest_copy")
+        try:
+            _copy_readings(cursor.cursor, readings)
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT ingest_copy")
+        else:
+            cursor.execute("RELEASE SAVEPOINT ingest_copy")
+            return _spans(readings)
+    # One JSON document as the only parameter: binding three arrays of thousands of
+    # elements costs more in the driver than the database spends inserting them.
+    texts = {device_id: str(device_id) for device_id in device_ids}
+    rows = [[texts[reading.device_id], reading.micros, reading.value] for reading in readings]
+    cursor.execute(_INSERT_READINGS, [json.dumps(rows)])
+    return cursor.fetchall()
+
+
+def _copy_readings(raw_cursor, readings) -> None:
+    """Binary COPY of the readings. The value as the JSON path passes it (an int, repr() of a
+    float, or the canonical numeric text), so PostgreSQL stores the same numeric(20, 8)."""
+    moments: dict[int, dt.datetime] = {}
+    with raw_cursor.copy(_COPY_READINGS) as copy:
+        copy.set_types(["uuid", "timestamptz", "numeric"])
+        for device_id, micros, value, _ in readings:
+            moment = moments.get(micros)
+            if moment is None:
+                moment = moments[micros] = EPOCH + dt.timedelta(microseconds=micros)
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            copy.write_row((device_id, moment, number))
+
+
+def _spans(readings) -> list[tuple]:
+    """(device, first, last, count) of each device's readings, as _INSERT_READINGS returns."""
+    spans: dict[uuid.UUID, list[int]] = {}
+    for device_id, micros, _, _ in readings:
+        span = spans.get(device_id)
+        if span is None:
+            spans[device_id] = [micros, micros, 1]
+        else:
+            span[0], span[1], span[2] = min(span[0], micros), max(span[1], micros), span[2] + 1
+    return [
+        (
+            device_id,
+            EPOCH + dt.timedelta(microseconds=first),
+            EPOCH + dt.timedelta(microseconds=last),
+            n,
+        )
+        for device_id, (first, last, n) in spans.items()
+    ]
 
 
 def _isoformat(moment: dt.datetime | None) -> str | None:
