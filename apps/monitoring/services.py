@@ -49,6 +49,8 @@ from .models import (
     InboxBatch,
     QuarantinedReading,
     QuarantineReason,
+    inbox_pack,
+    inbox_unpack,
 )
 from .partitions import (
     RetentionResult,
@@ -351,7 +353,7 @@ def _inbox_insert(readings: list) -> None:
     now = timezone.now()
     InboxBatch.objects.using("monitoring").bulk_create(
         InboxBatch(
-            readings=readings[start : start + INBOX_BATCH_SIZE],
+            readings=inbox_pack(readings[start : start + INBOX_BATCH_SIZE]),
             device_ids=_device_ids(readings[start : start + INBOX_BATCH_SIZE]),
             received_at=now,
         )
@@ -419,7 +421,8 @@ def _inbox_take_one(result: DrainResult) -> bool:
             row = cursor.fetchone()
         if row is None:
             return False
-        batch_id, readings = row[0], json.loads(row[1]) if isinstance(row[1], str) else row[1]
+        stored = json.loads(row[1]) if isinstance(row[1], str) else row[1]
+        batch_id, readings = row[0], inbox_unpack(stored)
         name = f"inbox-{batch_id}"
         attempts = delivery_attempts.start(name)
         if attempts > settings.MONITORING_MAX_DELIVERIES:
