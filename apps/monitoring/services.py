@@ -175,10 +175,14 @@ _RECOMPUTE_HOURS = f"""
         WHERE c.certain > b.max_hourly_kwh
     ), standing AS (
         -- The alerts of the recomputed hours, with the hour's verdict (over_kwh null: not over).
+        -- Per device (LATERAL): an index range each, where a join read every alert of the table.
         SELECT a.id, a.state, o.kwh AS over_kwh, coalesce(c.kwh, 0) AS kwh
-        FROM monitoring_alert a
-        JOIN bounds b ON a.device_id = b.device_id AND a.kind = 'over_limit'
-                     AND a.hour_start >= b.hour_lo AND a.hour_start < b.hour_hi
+        FROM bounds b
+        CROSS JOIN LATERAL (
+            SELECT a.id, a.state, a.device_id, a.hour_start FROM monitoring_alert a
+            WHERE a.device_id = b.device_id AND a.kind = 'over_limit'
+              AND a.hour_start >= b.hour_lo AND a.hour_start < b.hour_hi
+            OFFSET 0) AS a  -- not flattened into a join
         LEFT JOIN over o ON o.device_id = a.device_id AND o.hour_start = a.hour_start
         LEFT JOIN computed c ON c.device_id = a.device_id AND c.hour_start = a.hour_start
     ), withdrawn AS (
