@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from ems.events import ALERT_RAISED, NOTIFICATIONS_QUEUE
 from ems.groups import ADMINS_GROUP, user_group
-from ems.publish import PUBLISH_ERRORS, event_send
+from ems.publish import events_send
 
 from . import delivery_attempts, demand, silence, wakeups
 from .models import (
@@ -708,14 +708,13 @@ def alerts_push(
 def alerts_announce(alerts: list[Alert]) -> None:
     """Tell the users app about raised alerts that have an owner (`monitoring.alert_raised`),
     which mails the owner as they chose. Runs after the commit; a broker failure is logged."""
-    for alert in alerts:
-        if not alert.owner_id:
-            continue
-        payload = alert_payload(alert)
-        try:
-            event_send(name=ALERT_RAISED, payload=payload, queue=NOTIFICATIONS_QUEUE)
-        except PUBLISH_ERRORS as error:
-            logger.error("event %s not published (%r); payload=%r", ALERT_RAISED, error, payload)
+    payloads = [alert_payload(alert) for alert in alerts if alert.owner_id]
+    if not payloads:
+        return
+    for payload, error in events_send(
+        name=ALERT_RAISED, payloads=payloads, queue=NOTIFICATIONS_QUEUE
+    ):
+        logger.error("event %s not published (%r); payload=%r", ALERT_RAISED, error, payload)
 
 
 def push_messages(messages: list[tuple[str, dict]]) -> None:
