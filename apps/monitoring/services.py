@@ -57,7 +57,7 @@ from .partitions import (
     reading_partitions_drop_expired,
     reading_partitions_ensure,
 )
-from .validation import EPOCH, Rejection, Window, readings_validate
+from .validation import EPOCH, MICROSECOND, Rejection, Window, readings_validate
 
 logger = logging.getLogger(__name__)
 
@@ -582,8 +582,8 @@ def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tupl
     the COPY fail on the unique key: it is then undone (a savepoint) and the batch inserted
     with ON CONFLICT DO NOTHING. Either way the same set of readings is stored.
     """
-    keys = {(reading.device_id, reading.micros) for reading in readings}
-    if len(keys) == len(readings):
+    times = _times_by_device(readings)
+    if all(len(set(micros)) == len(micros) for micros in times.values()):
         cursor.execute("SAVEPOINT ingest_copy")
         try:
             _copy_readings(cursor.cursor, readings)
@@ -591,7 +591,11 @@ def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tupl
             cursor.execute("ROLLBACK TO SAVEPOINT ingest_copy")
         else:
             cursor.execute("RELEASE SAVEPOINT ingest_copy")
-            return _spans(readings)
+            # (device, first, last, count) of each device's readings, as _INSERT_READINGS gives.
+            return [
+                (device, EPOCH + min(ts) * MICROSECOND, EPOCH + max(ts) * MICROSECOND, len(ts))
+                for device, ts in times.items()
+            ]
     # One JSON document as the only parameter: binding three arrays of thousands of
     # elements costs more in the driver than the database spends inserting them.
     texts = {device_id: str(device_id) for device_id in device_ids}
@@ -614,24 +618,16 @@ def _copy_readings(raw_cursor, readings) -> None:
             copy.write_row((device_id, moment, number))
 
 
-def _spans(readings) -> list[tuple]:
-    """(device, first, last, count) of each device's readings, as _INSERT_READINGS returns."""
-    spans: dict[uuid.UUID, list[int]] = {}
+def _times_by_device(readings) -> dict[uuid.UUID, list[int]]:
+    """Each device's reading times (microseconds), in one pass (hashing a UUID is Python code)."""
+    times: dict[uuid.UUID, list[int]] = {}
     for device_id, micros, _, _ in readings:
-        span = spans.get(device_id)
-        if span is None:
-            spans[device_id] = [micros, micros, 1]
+        found = times.get(device_id)
+        if found is None:
+            times[device_id] = [micros]
         else:
-            span[0], span[1], span[2] = min(span[0], micros), max(span[1], micros), span[2] + 1
-    return [
-        (
-            device_id,
-            EPOCH + dt.timedelta(microseconds=first),
-            EPOCH + dt.timedelta(microseconds=last),
-            n,
-        )
-        for device_id, (first, last, n) in spans.items()
-    ]
+            found.append(micros)
+    return times
 
 
 def _isoformat(moment: dt.datetime | None) -> str | None:
