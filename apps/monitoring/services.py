@@ -578,12 +578,17 @@ def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tupl
 
     The usual batch only extends its meters' series: a binary COPY straight into the table (a
     third less work for PostgreSQL than INSERT ... ON CONFLICT row by row, and no JSON). A
-    batch repeating a timestamp, or holding a reading already stored (a resent batch), makes
-    the COPY fail on the unique key: it is then undone (a savepoint) and the batch inserted
-    with ON CONFLICT DO NOTHING. Either way the same set of readings is stored.
+    batch repeating a timestamp, or with a stored reading within a device's span (a resent
+    batch, a late one filling a gap), is inserted with ON CONFLICT DO NOTHING instead; so is a
+    batch whose COPY still meets the unique key (undone to a savepoint). Either way the same
+    set of readings is stored.
     """
     times = _times_by_device(readings)
-    if all(len(set(micros)) == len(micros) for micros in times.values()):
+    spans = [
+        (device, EPOCH + min(ts) * MICROSECOND, EPOCH + max(ts) * MICROSECOND, len(ts))
+        for device, ts in times.items()
+    ]
+    if all(len(set(ts)) == len(ts) for ts in times.values()) and not _stored_within(cursor, spans):
         cursor.execute("SAVEPOINT ingest_copy")
         try:
             _copy_readings(cursor.cursor, readings)
@@ -591,11 +596,7 @@ def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tupl
             cursor.execute("ROLLBACK TO SAVEPOINT ingest_copy")
         else:
             cursor.execute("RELEASE SAVEPOINT ingest_copy")
-            # (device, first, last, count) of each device's readings, as _INSERT_READINGS gives.
-            return [
-                (device, EPOCH + min(ts) * MICROSECOND, EPOCH + max(ts) * MICROSECOND, len(ts))
-                for device, ts in times.items()
-            ]
+            return spans  # (device, first, last, count), as _INSERT_READINGS returns them
     # One JSON document as the only parameter: binding three arrays of thousands of
     # elements costs more in the driver than the database spends inserting them.
     texts = {device_id: str(device_id) for device_id in device_ids}
@@ -616,6 +617,24 @@ def _copy_readings(raw_cursor, readings) -> None:
                 moment = moments[micros] = EPOCH + dt.timedelta(microseconds=micros)
             number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
             copy.write_row((device_id, moment, number))
+
+
+# Whether a stored reading lies within a device's span of the batch (one index probe per device):
+# a resent batch or a re-imported file goes straight to ON CONFLICT instead of a failed COPY.
+_STORED_WITHIN = """
+    SELECT EXISTS (
+        SELECT 1 FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[]) AS t(d, lo, hi)
+        WHERE EXISTS (SELECT 1 FROM monitoring_reading r
+                       WHERE r.device_id = t.d AND r.timestamp BETWEEN t.lo AND t.hi))
+"""
+
+
+def _stored_within(cursor, spans: list[tuple]) -> bool:
+    cursor.execute(
+        _STORED_WITHIN,
+        [[span[0] for span in spans], [span[1] for span in spans], [span[2] for span in spans]],
+    )
+    return cursor.fetchone()[0]
 
 
 def _times_by_device(readings) -> dict[uuid.UUID, list[int]]:
