@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from ems.groups import ADMINS_DEMAND_GROUP, demand_group
 
+from .wakeups import broker_redis
+
 logger = logging.getLogger(__name__)
 
 _LATEST_TWO = """
@@ -88,10 +90,9 @@ def _throttled(device_ids: list[uuid.UUID]) -> list[uuid.UUID]:
     """The meters whose demand may be pushed now (one per MONITORING_DEMAND_PUSH_SECONDS)."""
     seconds = settings.MONITORING_DEMAND_PUSH_SECONDS
     try:
-        client = redis.Redis.from_url(
-            settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
-        )
-        with client.pipeline() as pipeline:
+        # The process's client of the broker's Redis: a new client per batch connected anew
+        # each time (4 ms of a 1000-reading batch's 90 ms in the worker).
+        with broker_redis().pipeline() as pipeline:
             for device_id in device_ids:
                 pipeline.set(f"monitoring:demand:{device_id}", 1, nx=True, ex=seconds)
             return [

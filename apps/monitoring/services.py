@@ -21,7 +21,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+import psycopg
 from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -37,7 +39,7 @@ from django.utils import timezone
 
 from ems.events import ALERT_RAISED, NOTIFICATIONS_QUEUE
 from ems.groups import ADMINS_GROUP, user_group
-from ems.publish import PUBLISH_ERRORS, event_send
+from ems.publish import events_send
 
 from . import delivery_attempts, demand, silence, wakeups
 from .models import (
@@ -47,13 +49,15 @@ from .models import (
     InboxBatch,
     QuarantinedReading,
     QuarantineReason,
+    inbox_pack,
+    inbox_unpack,
 )
 from .partitions import (
     RetentionResult,
     reading_partitions_drop_expired,
     reading_partitions_ensure,
 )
-from .validation import Rejection, Window, readings_validate
+from .validation import EPOCH, MICROSECOND, Rejection, Window, readings_validate
 
 logger = logging.getLogger(__name__)
 
@@ -171,10 +175,14 @@ _RECOMPUTE_HOURS = f"""
         WHERE c.certain > b.max_hourly_kwh
     ), standing AS (
         -- The alerts of the recomputed hours, with the hour's verdict (over_kwh null: not over).
+        -- Per device (LATERAL): an index range each, where a join read every alert of the table.
         SELECT a.id, a.state, o.kwh AS over_kwh, coalesce(c.kwh, 0) AS kwh
-        FROM monitoring_alert a
-        JOIN bounds b ON a.device_id = b.device_id AND a.kind = 'over_limit'
-                     AND a.hour_start >= b.hour_lo AND a.hour_start < b.hour_hi
+        FROM bounds b
+        CROSS JOIN LATERAL (
+            SELECT a.id, a.state, a.device_id, a.hour_start FROM monitoring_alert a
+            WHERE a.device_id = b.device_id AND a.kind = 'over_limit'
+              AND a.hour_start >= b.hour_lo AND a.hour_start < b.hour_hi
+            OFFSET 0) AS a  -- not flattened into a join
         LEFT JOIN over o ON o.device_id = a.device_id AND o.hour_start = a.hour_start
         LEFT JOIN computed c ON c.device_id = a.device_id AND c.hour_start = a.hour_start
     ), withdrawn AS (
@@ -349,7 +357,7 @@ def _inbox_insert(readings: list) -> None:
     now = timezone.now()
     InboxBatch.objects.using("monitoring").bulk_create(
         InboxBatch(
-            readings=readings[start : start + INBOX_BATCH_SIZE],
+            readings=inbox_pack(readings[start : start + INBOX_BATCH_SIZE]),
             device_ids=_device_ids(readings[start : start + INBOX_BATCH_SIZE]),
             received_at=now,
         )
@@ -417,7 +425,8 @@ def _inbox_take_one(result: DrainResult) -> bool:
             row = cursor.fetchone()
         if row is None:
             return False
-        batch_id, readings = row[0], json.loads(row[1]) if isinstance(row[1], str) else row[1]
+        stored = json.loads(row[1]) if isinstance(row[1], str) else row[1]
+        batch_id, readings = row[0], inbox_unpack(stored)
         name = f"inbox-{batch_id}"
         attempts = delivery_attempts.start(name)
         if attempts > settings.MONITORING_MAX_DELIVERIES:
@@ -537,12 +546,7 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
             "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k) AS keys",
             [sorted({_lock_key(device_id) for device_id in device_ids})],
         )
-        # One JSON document as the only parameter: binding three arrays of thousands of
-        # elements costs more in the driver than the database spends inserting them.
-        texts = {device_id: str(device_id) for device_id in device_ids}
-        rows = [[texts[reading.device_id], reading.micros, reading.value] for reading in readings]
-        cursor.execute(_INSERT_READINGS, [json.dumps(rows)])
-        touched = cursor.fetchall()
+        touched = _insert_readings(cursor, readings, device_ids)
         if not touched:
             return 0, []
         # The meters' newest readings, and the end of their silences (silence.py).
@@ -564,6 +568,85 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
             for row in cursor.fetchall()
         ]
     return sum(row[3] for row in touched), changes + [(alert, "resolved") for alert in resolved]
+
+
+_COPY_READINGS = "COPY monitoring_reading (device_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
+
+
+def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tuple]:
+    """Store the readings that are new; (device, first, last, count) of those stored.
+
+    The usual batch only extends its meters' series: a binary COPY straight into the table (a
+    third less work for PostgreSQL than INSERT ... ON CONFLICT row by row, and no JSON). A
+    batch repeating a timestamp, or with a stored reading within a device's span (a resent
+    batch, a late one filling a gap), is inserted with ON CONFLICT DO NOTHING instead; so is a
+    batch whose COPY still meets the unique key (undone to a savepoint). Either way the same
+    set of readings is stored.
+    """
+    times = _times_by_device(readings)
+    spans = [
+        (device, EPOCH + min(ts) * MICROSECOND, EPOCH + max(ts) * MICROSECOND, len(ts))
+        for device, ts in times.items()
+    ]
+    if all(len(set(ts)) == len(ts) for ts in times.values()) and not _stored_within(cursor, spans):
+        cursor.execute("SAVEPOINT ingest_copy")
+        try:
+            _copy_readings(cursor.cursor, readings)
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT ingest_copy")
+        else:
+            cursor.execute("RELEASE SAVEPOINT ingest_copy")
+            return spans  # (device, first, last, count), as _INSERT_READINGS returns them
+    # One JSON document as the only parameter: binding three arrays of thousands of
+    # elements costs more in the driver than the database spends inserting them.
+    texts = {device_id: str(device_id) for device_id in device_ids}
+    rows = [[texts[reading.device_id], reading.micros, reading.value] for reading in readings]
+    cursor.execute(_INSERT_READINGS, [json.dumps(rows)])
+    return cursor.fetchall()
+
+
+def _copy_readings(raw_cursor, readings) -> None:
+    """Binary COPY of the readings. The value as the JSON path passes it (an int, repr() of a
+    float, or the canonical numeric text), so PostgreSQL stores the same numeric(20, 8)."""
+    moments: dict[int, dt.datetime] = {}
+    with raw_cursor.copy(_COPY_READINGS) as copy:
+        copy.set_types(["uuid", "timestamptz", "numeric"])
+        for device_id, micros, value, _ in readings:
+            moment = moments.get(micros)
+            if moment is None:
+                moment = moments[micros] = EPOCH + dt.timedelta(microseconds=micros)
+            number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+            copy.write_row((device_id, moment, number))
+
+
+# Whether a stored reading lies within a device's span of the batch (one index probe per device):
+# a resent batch or a re-imported file goes straight to ON CONFLICT instead of a failed COPY.
+_STORED_WITHIN = """
+    SELECT EXISTS (
+        SELECT 1 FROM unnest(%s::uuid[], %s::timestamptz[], %s::timestamptz[]) AS t(d, lo, hi)
+        WHERE EXISTS (SELECT 1 FROM monitoring_reading r
+                       WHERE r.device_id = t.d AND r.timestamp BETWEEN t.lo AND t.hi))
+"""
+
+
+def _stored_within(cursor, spans: list[tuple]) -> bool:
+    cursor.execute(
+        _STORED_WITHIN,
+        [[span[0] for span in spans], [span[1] for span in spans], [span[2] for span in spans]],
+    )
+    return cursor.fetchone()[0]
+
+
+def _times_by_device(readings) -> dict[uuid.UUID, list[int]]:
+    """Each device's reading times (microseconds), in one pass (hashing a UUID is Python code)."""
+    times: dict[uuid.UUID, list[int]] = {}
+    for device_id, micros, _, _ in readings:
+        found = times.get(device_id)
+        if found is None:
+            times[device_id] = [micros]
+        else:
+            found.append(micros)
+    return times
 
 
 def _isoformat(moment: dt.datetime | None) -> str | None:
@@ -640,14 +723,13 @@ def alerts_push(
 def alerts_announce(alerts: list[Alert]) -> None:
     """Tell the users app about raised alerts that have an owner (`monitoring.alert_raised`),
     which mails the owner as they chose. Runs after the commit; a broker failure is logged."""
-    for alert in alerts:
-        if not alert.owner_id:
-            continue
-        payload = alert_payload(alert)
-        try:
-            event_send(name=ALERT_RAISED, payload=payload, queue=NOTIFICATIONS_QUEUE)
-        except PUBLISH_ERRORS as error:
-            logger.error("event %s not published (%r); payload=%r", ALERT_RAISED, error, payload)
+    payloads = [alert_payload(alert) for alert in alerts if alert.owner_id]
+    if not payloads:
+        return
+    for payload, error in events_send(
+        name=ALERT_RAISED, payloads=payloads, queue=NOTIFICATIONS_QUEUE
+    ):
+        logger.error("event %s not published (%r); payload=%r", ALERT_RAISED, error, payload)
 
 
 def push_messages(messages: list[tuple[str, dict]]) -> None:
