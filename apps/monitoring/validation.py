@@ -77,7 +77,8 @@ def _parse_timestamp(raw) -> int:
             raise InvalidReading(QuarantineReason.MALFORMED, "timestamp is not epoch milliseconds")
         return raw * 1000
     if isinstance(raw, float):
-        if not math.isfinite(raw) or raw < MIN_EPOCH_MS:
+        # Above ~1.8e305 the microseconds are no longer a finite float (round() would raise).
+        if not math.isfinite(raw * 1000) or raw < MIN_EPOCH_MS:
             raise InvalidReading(QuarantineReason.MALFORMED, "timestamp is not epoch milliseconds")
         return round(raw * 1000)
     if isinstance(raw, str):

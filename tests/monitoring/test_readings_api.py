@@ -7,6 +7,7 @@ broker does; a database that is down answers 503 (tests/deploy/test_database_out
 import datetime as dt
 import json
 import uuid
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
@@ -175,6 +176,22 @@ def test_a_400_digit_value_is_quarantined_and_the_other_readings_are_accepted(
     kept = QuarantinedReading.objects.using("monitoring").get()
     assert kept.payload["measurement_value"] == int("9" * 400)
     assert kept.detail == "measurement_value is too large"
+
+
+@pytest.mark.parametrize("timestamp", [1e306, 1.7976931348623157e308, int("9" * 400), -1e306])
+def test_an_absurd_epoch_timestamp_is_quarantined_and_the_other_readings_are_accepted(
+    day, api_admin, inbox, timestamp
+):
+    device = make_device()
+    good = reading(device, day, 1)
+    odd = {"device_id": str(device), "timestamp": timestamp, "measurement_value": 1}
+    response = post_raw(api_admin, [odd, good])
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1
+    assert response.json()["rejected"] == 1
+    assert inbox() == [good]
+    kept = QuarantinedReading.objects.using("monitoring").get().payload["timestamp"]
+    assert Decimal(str(kept)) == Decimal(repr(timestamp))  # jsonb keeps the number as written
 
 
 @pytest.mark.parametrize("text", ["\u0000", "a\u0000b", "\ud800", "\udfff!"])
