@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 _EXPIRY_SECONDS = 86400
 
 
-def _key(name: str) -> str:
+def redis_key(name: str) -> str:
     return f"monitoring:attempts:{name}"
 
 
@@ -26,8 +26,8 @@ def start(name: str) -> int:
     """Count one more attempt at `name`; returns the attempts so far, this one included."""
     try:
         with broker_redis().pipeline() as pipeline:
-            pipeline.incr(_key(name))
-            pipeline.expire(_key(name), _EXPIRY_SECONDS)
+            pipeline.incr(redis_key(name))
+            pipeline.expire(redis_key(name), _EXPIRY_SECONDS)
             count, _ = pipeline.execute()
     except redis.RedisError as error:
         logger.warning("attempts of %s not counted (%r)", name, error)
@@ -37,6 +37,6 @@ def start(name: str) -> int:
 
 def forget(name: str) -> None:
     try:
-        broker_redis().delete(_key(name))
+        broker_redis().delete(redis_key(name))
     except redis.RedisError as error:
         logger.warning("attempts of %s not forgotten (%r)", name, error)

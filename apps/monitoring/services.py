@@ -382,7 +382,7 @@ def _device_ids(readings: list) -> list[uuid.UUID]:
 # passes over batches other workers hold; an older batch held by a worker still counts (its
 # row stays visible until that worker commits), so its meters' later batches wait for it.
 _CLAIM_BATCH = """
-    SELECT i.id, i.readings FROM monitoring_inbox i
+    SELECT i.id, i.readings, i.received_at FROM monitoring_inbox i
     WHERE NOT EXISTS (SELECT 1 FROM monitoring_inbox o
                        WHERE o.device_ids && i.device_ids AND o.id < i.id)
     ORDER BY i.id
@@ -428,7 +428,8 @@ def _inbox_take_one(result: DrainResult) -> bool:
         stored = json.loads(row[1]) if isinstance(row[1], str) else row[1]
         batch_id, readings = row[0], inbox_unpack(stored)
         name = f"inbox-{batch_id}"
-        attempts = delivery_attempts.start(name)
+        attempts_name = inbox_attempts_name(batch_id, row[2])
+        attempts = delivery_attempts.start(attempts_name)
         if attempts > settings.MONITORING_MAX_DELIVERIES:
             logger.error("inbox batch %s taken %s times: quarantined", batch_id, attempts)
             _quarantine_batch(
@@ -440,7 +441,7 @@ def _inbox_take_one(result: DrainResult) -> bool:
                 readings_ingest(raw_readings=readings, batch_id=name)
             except ENVIRONMENT_ERRORS:
                 # Not the batch's fault: it stays, and this attempt does not count against it.
-                delivery_attempts.forget(name)
+                delivery_attempts.forget(attempts_name)
                 raise
             except Exception as error:
                 # A batch the code cannot ingest (validation catches bad input): park it whole.
@@ -448,10 +449,17 @@ def _inbox_take_one(result: DrainResult) -> bool:
                 _quarantine_batch(readings, QuarantineReason.PROCESSING_ERROR, repr(error), name)
                 result.quarantined_batches += 1
         InboxBatch.objects.using("monitoring").filter(id=batch_id).delete()
-        transaction.on_commit(lambda: delivery_attempts.forget(name), using="monitoring")
+        transaction.on_commit(lambda: delivery_attempts.forget(attempts_name), using="monitoring")
     result.batches += 1
     result.readings += len(readings)
     return True
+
+
+def inbox_attempts_name(batch_id: int, received_at: dt.datetime) -> str:
+    """The name a batch's attempts are counted under: its id and the instant it was received,
+    so that a counter left from another database's batch of the same id (a database restored
+    from a backup, or made anew by a test run, while Redis kept its counters) is not this one's."""
+    return f"inbox-{batch_id}@{received_at.timestamp():.6f}"
 
 
 def _quarantine_batch(readings: list, reason: str, detail: str, batch_id: str) -> None:

@@ -10,9 +10,9 @@ import redis
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
 
-from apps.monitoring import services
-from apps.monitoring.models import InboxBatch, Reading
-from apps.monitoring.services import inbox_drain, readings_enqueue
+from apps.monitoring import delivery_attempts, services
+from apps.monitoring.models import InboxBatch, QuarantinedReading, Reading
+from apps.monitoring.services import inbox_attempts_name, inbox_drain, readings_enqueue
 
 from .conftest import hourly, make_device, reading
 from .test_worker_kill import meter_locked
@@ -107,10 +107,30 @@ def test_a_batch_whose_connection_dies_stays_in_the_inbox_and_counts_once(day):
     assert not Reading.objects.using("monitoring").exists()
     # The failure was the database's, not the batch's: it does not count against the batch.
     counter = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    assert counter.get(f"monitoring:attempts:inbox-{batch.id}") is None
+    assert (
+        counter.get(delivery_attempts.redis_key(inbox_attempts_name(batch.id, batch.received_at)))
+        is None
+    )
     assert inbox_drain().batches == 1
     assert hourly(device) == {day + 10 * H: Decimal("3")}
     assert Reading.objects.using("monitoring").count() == 2
+
+
+def test_a_counter_left_by_another_databases_batch_of_the_same_id_does_not_count(day):
+    """Redis outlives a database restored from a backup (or made anew by a test run): the
+    inbox ids start again, and an old counter must not quarantine a new batch."""
+    device = make_device()
+    readings_enqueue(readings=[reading(device, day + 10 * H, 1), reading(device, day + 11 * H, 4)])
+    batch = InboxBatch.objects.using("monitoring").get()
+    counter = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    earlier = inbox_attempts_name(batch.id, batch.received_at - dt.timedelta(hours=3))
+    counter.set(delivery_attempts.redis_key(earlier), settings.MONITORING_MAX_DELIVERIES)
+    try:
+        assert inbox_drain().batches == 1
+    finally:
+        counter.delete(delivery_attempts.redis_key(earlier))
+    assert not QuarantinedReading.objects.using("monitoring").exists()
+    assert hourly(device) == {day + 10 * H: Decimal("3")}
 
 
 def test_a_drain_that_runs_out_of_time_leaves_the_rest_for_the_next(day):

@@ -8,9 +8,9 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
-from apps.monitoring import wakeups
+from apps.monitoring import delivery_attempts, wakeups
 from apps.monitoring.models import InboxBatch, QuarantinedReading, Reading
-from apps.monitoring.services import readings_enqueue
+from apps.monitoring.services import inbox_attempts_name, readings_enqueue
 from ems.celery import app
 from ems.events import READINGS_QUEUE
 from tests.workers import broker_unreachable, celery_worker, wait_until
@@ -57,7 +57,7 @@ def test_a_batch_taken_too_often_by_workers_that_died_is_quarantined_whole(day):
     batch = InboxBatch.objects.using("monitoring").get()
     # As if earlier workers had all died while they held this batch.
     counter = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    key = f"monitoring:attempts:inbox-{batch.id}"
+    key = delivery_attempts.redis_key(inbox_attempts_name(batch.id, batch.received_at))
     counter.set(key, django_settings.MONITORING_MAX_DELIVERIES)
     with celery_worker(READINGS_QUEUE):
         wakeups.wake()
