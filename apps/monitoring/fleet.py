@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 
 STATUSES = ("over", "warning", "silent", "unassigned", "ok")
 SEVERITY = {status: rank for rank, status in enumerate(STATUSES)}
@@ -88,10 +88,9 @@ def _read_snapshot(day_start, day_end, hour_start) -> list[tuple]:
         "hour_start": hour_start,
         "recent_from": hour_start - RECENT,
     }
-    with transaction.atomic(using="monitoring"), connections["monitoring"].cursor() as cursor:
-        # The planner's cost for 10,000 lateral lookups starts PostgreSQL's JIT compiler, which
-        # took longer than the query itself (measured: docs/benchmarks.md).
-        cursor.execute("SET LOCAL jit = off")
+    # Sessions run without JIT (ems/settings/base.py): for 10,000 lateral lookups the compiler
+    # took longer than the query itself (measured: docs/benchmarks.md).
+    with connections["monitoring"].cursor() as cursor:
         cursor.execute(_SNAPSHOT, parameters)
         return cursor.fetchall()
 

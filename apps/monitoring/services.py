@@ -545,9 +545,8 @@ def _alerts_acknowledge_historical(alerts: list[Alert], now: dt.datetime) -> lis
 def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
     device_ids = sorted({reading.device_id for reading in readings})
     with connections["monitoring"].cursor() as cursor:
-        # The planner overestimates generate_series and would JIT-compile the recompute: that
-        # costs several times what the statement does (measured: 84 ms of 111 ms).
-        cursor.execute("SET LOCAL jit = off")
+        # Sessions run without JIT (ems/settings/base.py): compiling the recompute cost several
+        # times what the statement does (measured: 84 ms of 111 ms).
         # One device's batches are serialised (two workers must not each miss the other's
         # uncommitted neighbour readings); keys sorted so two batches cannot deadlock.
         cursor.execute(
