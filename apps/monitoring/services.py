@@ -28,6 +28,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import (
+    IntegrityError,
     InterfaceError,
     OperationalError,
     ProgrammingError,
@@ -598,8 +599,14 @@ def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tupl
     if all(len(set(ts)) == len(ts) for ts in times.values()) and not _stored_within(cursor, spans):
         cursor.execute("SAVEPOINT ingest_copy")
         try:
-            _copy_readings(cursor.cursor, readings)
-        except psycopg.errors.UniqueViolation:
+            # The driver's own cursor: its errors are given Django's classes here, so that a
+            # cancelled statement or a lost connection is an environment error (the batch
+            # stays in the inbox), not the batch's fault (quarantined).
+            with connections["monitoring"].wrap_database_errors:
+                _copy_readings(cursor.cursor, readings)
+        except IntegrityError as error:
+            if not isinstance(error.__cause__, psycopg.errors.UniqueViolation):
+                raise
             cursor.execute("ROLLBACK TO SAVEPOINT ingest_copy")
         else:
             cursor.execute("RELEASE SAVEPOINT ingest_copy")

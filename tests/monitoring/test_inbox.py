@@ -133,6 +133,28 @@ def test_a_counter_left_by_another_databases_batch_of_the_same_id_does_not_count
     assert hourly(device) == {day + 10 * H: Decimal("3")}
 
 
+def test_a_batch_whose_copy_the_database_cancels_stays_in_the_inbox(day, monkeypatch):
+    """A statement cancelled under the COPY (an administrator, a lock timeout, a deadlock) is
+    the database's doing, not the batch's: the batch stays for the next drain."""
+    device = make_device()
+    readings_enqueue(readings=[reading(device, day + 10 * H, 1), reading(device, day + 11 * H, 4)])
+    copy = services._copy_readings
+
+    def cancelled(raw_cursor, readings):
+        raw_cursor.execute("SET LOCAL statement_timeout = '10ms'")
+        raw_cursor.execute("SELECT pg_sleep(1)")
+
+    monkeypatch.setattr(services, "_copy_readings", cancelled)
+    with pytest.raises(OperationalError):
+        inbox_drain()
+    assert len(_batches()) == 1
+    assert not QuarantinedReading.objects.using("monitoring").exists()
+
+    monkeypatch.setattr(services, "_copy_readings", copy)
+    assert inbox_drain().batches == 1
+    assert hourly(device) == {day + 10 * H: Decimal("3")}
+
+
 def test_a_drain_that_runs_out_of_time_leaves_the_rest_for_the_next(day):
     device = make_device()
     for hour in range(3):
