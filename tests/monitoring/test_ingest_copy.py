@@ -27,9 +27,15 @@ def test_a_resent_batch_stores_nothing_new(monkeypatch, day, seen_by_the_check):
     device, reference = make_device(), make_device()
     first = readings_ingest(raw_readings=_batch(device, day, range(12)))
     readings_ingest(raw_readings=_batch(reference, day, range(18)))
+    copies = []
+    copy = services._copy_readings
+    monkeypatch.setattr(services, "_copy_readings", lambda *args: copies.append(1) or copy(*args))
     if not seen_by_the_check:
         monkeypatch.setattr(services, "_stored_within", lambda cursor, spans: False)
     again = readings_ingest(raw_readings=_batch(device, day, range(6, 18)))
+    # Seen by the check, the batch goes straight to INSERT ... ON CONFLICT; missed, its COPY
+    # is tried and undone.
+    assert copies == ([] if seen_by_the_check else [1])
     assert (first.stored, again.stored, again.duplicates) == (12, 6, 6)
     assert Reading.objects.using("monitoring").filter(device_id=device).count() == 18
     assert hourly(device) == hourly(reference)
