@@ -31,9 +31,8 @@ PUBLISH_RETRY_POLICY = {
 
 def event_send(*, name: str, payload: dict, queue: str) -> None:
     """Send the event now; raises one of PUBLISH_ERRORS if the broker cannot take it."""
-    celery_app.send_task(
-        name, kwargs=payload, queue=queue, retry=True, retry_policy=PUBLISH_RETRY_POLICY
-    )
+    for _, error in events_send(name=name, payloads=[payload], queue=queue):
+        raise error
 
 
 def events_send(*, name: str, payloads: list[dict], queue: str) -> list[tuple[dict, Exception]]:
