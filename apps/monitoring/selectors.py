@@ -183,18 +183,24 @@ def _ceil(unit: str, moment: str) -> str:
     return f"({_floor(unit, earlier)} + interval '1 {unit}')"
 
 
+# The local calendar's days or months (`step`) of [start, end), each an instant range
+# [low, high): a CTE of both statements below.
+_LOCAL_BUCKETS = """
+    buckets AS (
+        SELECT g.local_start, g.local_start AT TIME ZONE %(tz)s AS low,
+               (g.local_start + %(step)s::interval) AT TIME ZONE %(tz)s AS high
+        FROM generate_series(
+            (%(start)s::timestamptz AT TIME ZONE %(tz)s),
+            (%(end)s::timestamptz AT TIME ZONE %(tz)s) - %(step)s::interval,
+            %(step)s::interval) AS g(local_start)
+    )
+"""
+
 # Local days, each an instant range [low, high): its hours summed by index range, with no time
 # zone work per hourly row (a local day holds no whole UTC day but in UTC: the daily rollup
 # would save nothing, and its statement costs 3 ms more to plan).
 _DAY_BUCKETS = f"""
-    WITH buckets AS (
-        SELECT g.local_start, g.local_start AT TIME ZONE %(tz)s AS low,
-               (g.local_start + interval '1 day') AT TIME ZONE %(tz)s AS high
-        FROM generate_series(
-            (%(start)s::timestamptz AT TIME ZONE %(tz)s),
-            (%(end)s::timestamptz AT TIME ZONE %(tz)s) - interval '1 day',
-            interval '1 day') AS g(local_start)
-    ), hours AS ({_VISIBLE_HOURS})
+    WITH {_LOCAL_BUCKETS}, hours AS ({_VISIBLE_HOURS})
     SELECT b.low, s.kwh, coalesce(s.estimated, false), s.hours
     FROM buckets b
     CROSS JOIN LATERAL (
@@ -209,14 +215,7 @@ _DAY_BUCKETS = f"""
 # index range: a year by month reads ~365 daily rows and ~300 hours instead of 8,760 hours
 # (docs/benchmarks.md, "Reads").
 _MONTH_BUCKETS = f"""
-    WITH buckets AS (
-        SELECT g.local_start, g.local_start AT TIME ZONE %(tz)s AS low,
-               (g.local_start + %(step)s::interval) AT TIME ZONE %(tz)s AS high
-        FROM generate_series(
-            (%(start)s::timestamptz AT TIME ZONE %(tz)s),
-            (%(end)s::timestamptz AT TIME ZONE %(tz)s) - %(step)s::interval,
-            %(step)s::interval) AS g(local_start)
-    ), ranges AS (
+    WITH {_LOCAL_BUCKETS}, ranges AS (
         -- An hour counts if it starts in the bucket and in [start, end) and lies wholly in
         -- the stretch.
         SELECT b.local_start, r.a, r.z, least({_ceil("day", "r.a")}, r.z) AS d1
