@@ -554,7 +554,7 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
             "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k) AS keys",
             [sorted({_lock_key(device_id) for device_id in device_ids})],
         )
-        touched = _insert_readings(cursor, readings, device_ids)
+        touched = _insert_readings(cursor, readings)
         if not touched:
             return 0, []
         # The meters' newest readings, and the end of their silences (silence.py).
@@ -581,7 +581,7 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
 _COPY_READINGS = "COPY monitoring_reading (device_id, timestamp, value) FROM STDIN (FORMAT BINARY)"
 
 
-def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tuple]:
+def _insert_readings(cursor, readings) -> list[tuple]:
     """Store the readings that are new; (device, first, last, count) of those stored.
 
     The usual batch only extends its meters' series: a binary COPY straight into the table (a
@@ -613,7 +613,7 @@ def _insert_readings(cursor, readings, device_ids: list[uuid.UUID]) -> list[tupl
             return spans  # (device, first, last, count), as _INSERT_READINGS returns them
     # One JSON document as the only parameter: binding three arrays of thousands of
     # elements costs more in the driver than the database spends inserting them.
-    texts = {device_id: str(device_id) for device_id in device_ids}
+    texts = {device_id: str(device_id) for device_id in times}
     rows = [[texts[reading.device_id], reading.micros, reading.value] for reading in readings]
     cursor.execute(_INSERT_READINGS, [json.dumps(rows)])
     return cursor.fetchall()
