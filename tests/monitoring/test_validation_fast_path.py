@@ -29,8 +29,7 @@ _timestamp = (
     st.integers(NOW_MS - 86_400_000, NOW_MS)
     | st.integers(NOW_MS - 40 * 86_400_000, NOW_MS + 86_400_000)
     | st.sampled_from([MIN_EPOCH_MS - 1, MIN_EPOCH_MS, True, 0])
-    # Not beyond 1e300: reading_parse itself overflows there (round(inf)), a separate bug.
-    | st.floats(max_value=1e300)
+    | st.floats(allow_nan=False)
     | st.just(float("nan"))
     | st.just("2026-12-01T11:00:00+00:00")
 )
