@@ -79,7 +79,8 @@ PY
 }
 
 settings() {
-    secret() { .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(48))"; }
+    # Hex: a value starting with "-" (1 in 64 of token_urlsafe's) was read as an option.
+    secret() { .venv/bin/python -c "import secrets; print(secrets.token_hex(32))"; }
     https_port=$(free_port "${EMS_TEST_HTTPS_PORT:-8443}")
     http_port=$(free_port "${EMS_TEST_HTTP_PORT:-8080}")
     admin_password=$(secret)
@@ -134,7 +135,7 @@ step "an administrator account (createsuperuser in the migrate image)" quietly c
 
 .venv/bin/python scripts/deploy/e2e.py --https-port "$https_port" --http-port "$http_port" \
     --cafile "$work/tls/fullchain.pem" --project "$project" --compose "$EMS_COMPOSE" \
-    --docker "$DOCKER" --admin-password "$admin_password" \
+    --docker "$DOCKER" --admin-password="$admin_password" \
     --backup-script scripts/backup.sh --restore-script scripts/restore.sh \
     --results "${EMS_TEST_DEPLOY_RESULTS:-$work/measured.json}" | tee "$work/e2e.log"
 counts=$(tail -n 1 "$work/e2e.log")
