@@ -5,7 +5,7 @@ import smtplib
 
 from celery import shared_task
 
-from ems.events import ALERT_DEFERRED, ALERT_DIGEST, ALERT_RAISED
+from ems.events import ALERT_DEFERRED, ALERT_DIGEST, ALERT_RAISED, ALERTS_RAISED
 
 from .notifications import alert_notify, deferred_send, digests_send
 
@@ -25,6 +25,19 @@ def alert_raised(**alert) -> str:
     done = alert_notify(alert)
     logger.info("alert %s: mail %s", alert.get("id"), done)
     return done
+
+
+# Retried whole, like one alert: the mails already sent are recorded, so a retry sends only the
+# one the server refused and those after it (alert_notify answers "duplicate" for the others).
+@shared_task(
+    name=ALERTS_RAISED,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def alerts_raised(*, alerts: list[dict]) -> list[str]:
+    return [alert_raised(**alert) for alert in alerts]
 
 
 @shared_task(

@@ -1,4 +1,4 @@
-"""A raised alert reaches its owner's mailbox: monitoring sends `monitoring.alert_raised` after
+"""A raised alert reaches its owner's mailbox: monitoring sends `monitoring.alerts_raised` after
 the commit, a real worker on the `notifications` queue mails it to a real SMTP server."""
 
 import datetime as dt
@@ -17,7 +17,7 @@ H = dt.timedelta(hours=1)
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "monitoring"])
-def test_a_raised_alert_is_mailed_to_its_owner_by_the_notifications_worker(settings, day):
+def test_raised_alerts_are_mailed_to_their_owner_by_the_notifications_worker(settings, day):
     owner = create_user(role=Role.CLIENT, username="carol", name="Carol")
     owner.email, owner.timezone = "carol@example.com", "UTC"
     owner.save()
@@ -25,11 +25,17 @@ def test_a_raised_alert_is_mailed_to_its_owner_by_the_notifications_worker(setti
     port = free_port()
     mail_to_port(settings, port)
     with smtp_server(port) as inbox, celery_worker("notifications"):
+        # Two hours over the limit in one batch: one event, a mail for each.
         readings_ingest(
-            raw_readings=[reading(device, day + 10 * H, 0), reading(device, day + 11 * H, 3)]
+            raw_readings=[
+                reading(device, day + 10 * H, 0),
+                reading(device, day + 11 * H, 3),
+                reading(device, day + 12 * H, 6),
+            ]
         )
-        assert wait_until(lambda: len(inbox.messages) == 1)
-    [message] = inbox.messages
-    assert message["To"] == "carol@example.com"
-    hour = (day + 10 * H).strftime("%Y-%m-%d %H:00")
-    assert message["Subject"] == f"EMS: test meter over its limit in the hour of {hour}"
+        assert wait_until(lambda: len(inbox.messages) == 2)
+    assert {message["To"] for message in inbox.messages} == {"carol@example.com"}
+    assert sorted(message["Subject"] for message in inbox.messages) == [
+        f"EMS: test meter over its limit in the hour of {(day + hour * H):%Y-%m-%d %H:00}"
+        for hour in (10, 11)
+    ]

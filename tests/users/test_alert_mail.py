@@ -181,8 +181,22 @@ def test_it_sends_the_mail_again_after_the_server_refused_it_and_only_then(smtp_
     assert len(inbox.messages) == 1
 
 
-def test_the_alert_task_retries_on_smtp_errors():
+def test_the_alert_tasks_retry_on_smtp_errors():
     assert smtplib.SMTPException in tasks.alert_raised.autoretry_for
+    assert smtplib.SMTPException in tasks.alerts_raised.autoretry_for
+
+
+def test_a_batch_of_alerts_retried_sends_each_mail_once(smtp_port, owner):
+    alerts = [_alert(owner, alert_id=1), _alert(owner, alert_id=2)]
+    with smtp_server(smtp_port) as inbox:
+        assert tasks.alerts_raised(alerts=alerts[:1]) == ["sent"]
+    # The server is gone: the batch fails at its second mail (Celery retries the batch).
+    with pytest.raises(ConnectionRefusedError):
+        tasks.alerts_raised(alerts=alerts)
+    with smtp_server(smtp_port) as later:
+        assert tasks.alerts_raised(alerts=alerts) == ["duplicate", "sent"]
+    assert len(inbox.messages) == 1
+    assert len(later.messages) == 1
 
 
 def test_a_mail_claimed_by_a_worker_that_died_is_not_sent_again(inbox, owner):
