@@ -2,6 +2,11 @@
 
 ADMINS_GROUP = "admins"
 
+# A message holding several events for one group, in their order (`events`: each a message of
+# its own type): a batch of readings sends each group one message, not one per alert or meter.
+EVENTS_BATCH = "events.batch"
+EVENTS_PER_BATCH = 100
+
 
 def user_group(user_id: int) -> str:
     """The group of every socket a signed-in user has open."""

@@ -40,7 +40,7 @@ from django.utils import timezone
 
 from ems.db import bound_cursor
 from ems.events import ALERTS_PER_EVENT, ALERTS_RAISED, NOTIFICATIONS_QUEUE
-from ems.groups import ADMINS_GROUP, user_group
+from ems.groups import ADMINS_GROUP, EVENTS_BATCH, EVENTS_PER_BATCH, user_group
 from ems.publish import events_send
 
 from . import delivery_attempts, demand, silence, wakeups
@@ -764,10 +764,26 @@ def alerts_announce(alerts: list[Alert]) -> None:
 
 
 def push_messages(messages: list[tuple[str, dict]]) -> None:
-    """Send (group, message) pairs on the channel layer, best effort, in one round trip."""
+    """Send (group, message) pairs on the channel layer, best effort, in one round trip.
+
+    The messages of one group go as one `events.batch` message (in their order): a batch of
+    readings that raised seven alerts of one owner's meters sends that owner's group and the
+    administrators' one message each, not seven (a group_send is two Redis round trips, and a
+    slow socket's queue holds CHANNEL_LAYER_CAPACITY messages)."""
     if not messages:
         return
-    future = asyncio.run_coroutine_threadsafe(_group_send_all(messages), _push_loop())
+    by_group: dict[str, list[dict]] = {}
+    for group, message in messages:
+        by_group.setdefault(group, []).append(message)
+    sends = [
+        (group, chunk[0] if len(chunk) == 1 else {"type": EVENTS_BATCH, "events": chunk})
+        for group, events in by_group.items()
+        for chunk in (
+            events[start : start + EVENTS_PER_BATCH]
+            for start in range(0, len(events), EVENTS_PER_BATCH)
+        )
+    ]
+    future = asyncio.run_coroutine_threadsafe(_group_send_all(sends), _push_loop())
     try:
         future.result(timeout=10)
     except Exception:  # best effort, see above

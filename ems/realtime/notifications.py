@@ -6,6 +6,8 @@ the hour to or below its limit; `alert.updated` when a silence ended or a warnin
 this consumer only forwards them, as frames of type `alert`, `alert.withdrawn` and
 `alert.updated`, so it needs no database at all. After each batch of live readings it also
 sends a meter's current power (`demand.updated`, throttled per meter), forwarded as `demand`.
+Several events of one batch for one group come as one `events.batch` message, forwarded as the
+frames of its events in their order (a client sees no difference).
 The chat's `chat.unread` events (a new message for this person, or their read position moved)
 are forwarded too: every page's nav badge reads the unread count again.
 """
@@ -18,6 +20,14 @@ from .consumers import AuthenticatedJsonConsumer
 
 # How many alerts' last change a socket remembers (see _forward).
 _REMEMBERED_ALERTS = 256
+# The events an `events.batch` message may hold, and their handlers.
+_BATCHED = {
+    "alert.created": "alert_created",
+    "alert.withdrawn": "alert_withdrawn",
+    "alert.updated": "alert_updated",
+    "demand.updated": "demand_updated",
+    "chat.unread": "chat_unread",
+}
 
 
 class NotificationsConsumer(AuthenticatedJsonConsumer):
@@ -51,6 +61,15 @@ class NotificationsConsumer(AuthenticatedJsonConsumer):
         while len(self.last_changes) > _REMEMBERED_ALERTS:
             self.last_changes.popitem(last=False)
         await self.send_json({**demand, "type": "demand"})
+
+    async def events_batch(self, event: dict) -> None:
+        # Several of the events above for one of this socket's groups, in their order
+        # (apps/monitoring/services.push_messages). Another type inside is ignored.
+        events = event.get("events")
+        for inner in events if isinstance(events, list) else ():
+            kind = inner.get("type") if isinstance(inner, dict) else None
+            if kind in _BATCHED:
+                await getattr(self, _BATCHED[kind])(inner)
 
     async def chat_unread(self, event: dict) -> None:
         # A conversation's unread count changed (apps.chat.services): the page reads it again.

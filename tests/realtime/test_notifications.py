@@ -6,7 +6,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from ems.groups import ADMINS_GROUP, demand_group, user_group
-from tests.sockets import async_test, nothing_more, open_socket, receive
+from tests.sockets import async_test, call, nothing_more, open_socket, receive
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "chat"])
 
@@ -153,4 +153,68 @@ async def test_a_socket_left_idle_longer_than_the_layers_blocking_read_still_get
         await asyncio.sleep(12)
         await _publish_as_the_worker(owner_id=client_a.id, alert=_alert(alert_id=63))
         assert (await receive(socket))["id"] == 63
+        assert await nothing_more(socket)
+
+
+@async_test
+async def test_a_batchs_events_for_one_group_go_as_one_message_and_arrive_as_their_frames(
+    client_a, token_a, token_b, token_admin
+):
+    from apps.monitoring.services import push_messages
+
+    first, second = _alert(alert_id=81), _alert(alert_id=82)
+    demand = {"device": first["device"], "kw": 0.6, "at": "2026-11-27T10:10:00+00:00"}
+    events = [
+        (user_group(client_a.id), {"type": "alert.created", "alert": first}),
+        (ADMINS_GROUP, {"type": "alert.created", "alert": first}),
+        (user_group(client_a.id), {"type": "alert.created", "alert": second}),
+        (ADMINS_GROUP, {"type": "alert.created", "alert": second}),
+        (demand_group(client_a.id), {"type": "demand.updated", "demand": demand}),
+    ]
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(user_group(client_a.id), listener)
+    async with (
+        open_socket("/ws/notifications/", token_a) as socket_a,
+        open_socket("/ws/notifications/", token_b) as socket_b,
+        open_socket("/ws/notifications/", token_admin) as socket_admin,
+    ):
+        await call(push_messages, events)
+
+        # The owner's group got one message holding both alerts, in their order.
+        message = await layer.receive(listener)
+        assert message == {
+            "type": "events.batch",
+            "events": [events[0][1], events[2][1]],
+        }
+        frames = [await receive(socket_a) for _ in range(3)]
+        assert sorted((frame["type"], frame.get("id")) for frame in frames) == [
+            ("alert", 81),
+            ("alert", 82),
+            ("demand", None),
+        ]
+        alert_frames = [frame["id"] for frame in frames if frame["type"] == "alert"]
+        assert alert_frames == [81, 82]
+        assert [(await receive(socket_admin))["id"] for _ in range(2)] == [81, 82]
+        for socket in (socket_a, socket_b, socket_admin):
+            assert await nothing_more(socket)
+    await layer.group_discard(user_group(client_a.id), listener)
+
+
+@async_test
+async def test_an_event_of_another_type_inside_a_batch_is_ignored(client_a, token_a):
+    layer = get_channel_layer()
+    async with open_socket("/ws/notifications/", token_a) as socket:
+        await layer.group_send(
+            user_group(client_a.id),
+            {
+                "type": "events.batch",
+                "events": [
+                    {"type": "websocket.disconnect", "code": 1000},
+                    "not an event",
+                    {"type": "alert.created", "alert": _alert(alert_id=91)},
+                ],
+            },
+        )
+        assert (await receive(socket))["id"] == 91
         assert await nothing_more(socket)
