@@ -245,7 +245,7 @@ def copy_baseline(batches) -> float:
 
 
 def main() -> None:
-    from bench.common import stop_on_sigterm
+    from bench.common import cpu_busy_seconds, stop_on_sigterm
 
     args = parse_args()
     stop_on_sigterm()
@@ -296,6 +296,7 @@ def main() -> None:
             sys.exit("the workers did not start")
 
         published_at = []
+        busy_before = cpu_busy_seconds()
         began = time.time()
         for number, batch in enumerate(batches):
             if args.rate:
@@ -309,6 +310,7 @@ def main() -> None:
             step=0.1,
         )
         elapsed = time.time() - began
+        busy = cpu_busy_seconds() - busy_before
         if not done:
             sys.exit(f"incomplete after {args.timeout}s")
     finally:
@@ -337,6 +339,10 @@ def main() -> None:
         f"alerts: {len(alerts)} raised, {len(causes)} expected; publish -> alert latency "
         f"median {statistics.median(latencies) * 1000:.0f} ms, "
         f"p99 {statistics.quantiles(latencies, n=100)[98] * 1000:.0f} ms"
+    )
+    print(
+        f"machine CPU while ingesting: {busy / total * 1e6:.1f} us per reading "
+        f"({busy / elapsed:.2f} of {os.cpu_count()} cores busy; every process, the database's too)"
     )
     print(f"baseline binary COPY, keyed: {copy_seconds:.2f} s, {copy_rate:,.0f} readings/s")
     print(f"ratio end-to-end / COPY: {rate / copy_rate:.2%}")

@@ -24,6 +24,8 @@ from django.db.models import (
 )
 from django.utils import timezone as django_timezone
 
+from ems.db import bound_cursor
+
 from . import tariffs
 from .models import Alert, AlertState, DeviceProjection, OwnershipPeriod
 from .ownership import HOUR, hour_ceil, hour_floor, visible_stretches
@@ -54,12 +56,20 @@ def _info(device: DeviceProjection) -> DeviceInfo:
     )
 
 
+# Every batch of readings asks it: a prepared statement (ems/db.bound_cursor).
+_DEVICE_INFOS = """
+    SELECT id, owner_id, max_hourly_kwh, meter_kind, deleted
+    FROM monitoring_device_projection WHERE id = ANY(%s::uuid[])
+"""
+
+
 def device_infos(*, device_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, DeviceInfo]:
     ids = list(device_ids)
     if not ids:
         return {}
-    devices = DeviceProjection.objects.using("monitoring").filter(id__in=ids)
-    return {device.id: _info(device) for device in devices}
+    with bound_cursor("monitoring") as cursor:
+        cursor.execute(_DEVICE_INFOS, [ids])
+        return {row[0]: DeviceInfo(*row) for row in cursor.fetchall()}
 
 
 def device_by_token_hash(*, token_hash: str) -> DeviceInfo | None:

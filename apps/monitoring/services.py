@@ -226,9 +226,12 @@ _RECOMPUTE_HOURS = f"""
         ON CONFLICT (device_id, kind, hour_start) DO NOTHING
         RETURNING *, 'raised' AS change
     )
-    SELECT * FROM (SELECT {_ALERT_CHANGE_COLUMNS} FROM raised
-                   UNION ALL SELECT {_ALERT_CHANGE_COLUMNS} FROM reopened
-                   UNION ALL SELECT {_ALERT_CHANGE_COLUMNS} FROM withdrawn) AS changes
+    -- With the meter's description, as the pushes and the mail show it (alerts_describe).
+    SELECT changes.*, d.description
+    FROM (SELECT {_ALERT_CHANGE_COLUMNS} FROM raised
+          UNION ALL SELECT {_ALERT_CHANGE_COLUMNS} FROM reopened
+          UNION ALL SELECT {_ALERT_CHANGE_COLUMNS} FROM withdrawn) AS changes
+    LEFT JOIN monitoring_device_projection d ON d.id = changes.device_id
 """  # noqa: S608 - the only interpolation is the constant column list
 
 
@@ -461,7 +464,8 @@ def _inbox_take_one(result: DrainResult) -> bool:
                 logger.exception("inbox batch %s failed; quarantined whole", batch_id)
                 _quarantine_batch(readings, QuarantineReason.PROCESSING_ERROR, repr(error), name)
                 result.quarantined_batches += 1
-        InboxBatch.objects.using("monitoring").filter(id=batch_id).delete()
+        with bound_cursor("monitoring") as cursor:
+            cursor.execute("DELETE FROM monitoring_inbox WHERE id = %s", [batch_id])
         transaction.on_commit(lambda: delivery_attempts.forget(attempts_name), using="monitoring")
     result.batches += 1
     result.readings += len(readings)
@@ -584,12 +588,17 @@ def _store_and_aggregate(readings) -> tuple[int, list[tuple[Alert, str]]]:
                 "gap": nominal * settings.MONITORING_GAP_INTERVALS,
             },
         )
-        columns = [column.name for column in cursor.description][:-1]
+        columns = [column.name for column in cursor.description][:-2]
         changes = [
-            (Alert(**dict(zip(columns, row[:-1], strict=True))), row[-1])
+            (_described(Alert(**dict(zip(columns, row[:-2], strict=True))), row[-1]), row[-2])
             for row in cursor.fetchall()
         ]
     return sum(row[3] for row in touched), changes + [(alert, "resolved") for alert in resolved]
+
+
+def _described(alert: Alert, description: str | None) -> Alert:
+    alert.description = description or ""
+    return alert
 
 
 _COPY_READINGS = "COPY monitoring_reading (device_id, timestamp, value) FROM STDIN (FORMAT BINARY)"

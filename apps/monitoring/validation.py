@@ -192,7 +192,7 @@ def readings_validate(
     """
     result = Validated()
     parsed: list[tuple[int, object, ParsedReading]] = []
-    window, device_ids = window or Window.around(now), {}
+    window, device_ids, slow_ids = window or Window.around(now), {}, set()
     earliest, latest = window.earliest, window.latest
     for position, raw in enumerate(raw_readings):
         # The usual reading, checked inline (a batch is thousands of them): a known device's id
@@ -220,17 +220,28 @@ def readings_validate(
             result.rejections.append(Rejection(raw, error.reason, error.detail, position))
         else:
             parsed.append((position, raw, reading))
-    result.devices = device_infos(device_ids={reading.device_id for _, _, reading in parsed})
-    for position, raw, reading in parsed:
-        device = result.devices.get(reading.device_id)
-        if only_device_id is not None and reading.device_id != only_device_id:
-            reason, detail = QuarantineReason.WRONG_DEVICE, "this token is for another device"
+            slow_ids.add(reading.device_id)
+    # The device checks, once per device: a batch names few devices many times. `device_ids`
+    # holds every device named by text (perhaps one whose readings were all refused: a row
+    # read for nothing); `slow_ids` those named otherwise.
+    named = set(device_ids.values()) | slow_ids
+    result.devices = device_infos(device_ids=named)
+    refused = {}
+    for device_id in named:
+        device = result.devices.get(device_id)
+        if only_device_id is not None and device_id != only_device_id:
+            refused[device_id] = (QuarantineReason.WRONG_DEVICE, "this token is for another device")
         elif device is None:
-            reason, detail = QuarantineReason.UNKNOWN_DEVICE, "no such device"
+            refused[device_id] = (QuarantineReason.UNKNOWN_DEVICE, "no such device")
         elif device.deleted:
-            reason, detail = QuarantineReason.DELETED_DEVICE, "the device was deleted"
-        else:
+            refused[device_id] = (QuarantineReason.DELETED_DEVICE, "the device was deleted")
+    if not refused:
+        result.readings = [reading for _, _, reading in parsed]
+        return result
+    for position, raw, reading in parsed:
+        verdict = refused.get(reading.device_id)
+        if verdict is None:
             result.readings.append(reading)
-            continue
-        result.rejections.append(Rejection(raw, reason, detail, position))
+        else:
+            result.rejections.append(Rejection(raw, *verdict, position))
     return result

@@ -17,6 +17,7 @@ from django.db.models import Count
 
 from apps.monitoring.models import HourlyConsumption, QuarantinedReading
 from apps.monitoring.projection import device_projection_apply
+from ems.groups import EVENTS_BATCH
 from tests.paths import SENSOR_CSV
 
 _versions = itertools.count(1)
@@ -95,13 +96,22 @@ def group_listener(group: str) -> str:
     return channel
 
 
+# Events of an `events.batch` message not yet returned by `received`, by channel.
+_pending_events: dict[str, list[dict]] = {}
+
+
 def received(channel: str, timeout: float) -> dict:
-    """The next message on `channel`; asyncio.TimeoutError if none comes within `timeout` s."""
+    """The next event on `channel`, those of an `events.batch` message one by one (as the
+    notifications consumer forwards them); asyncio.TimeoutError if none comes within `timeout` s."""
 
     async def receive():
         return await asyncio.wait_for(get_channel_layer().receive(channel), timeout)
 
-    return async_to_sync(receive)()
+    pending = _pending_events.setdefault(channel, [])
+    if not pending:
+        message = async_to_sync(receive)()
+        pending += message["events"] if message["type"] == EVENTS_BATCH else [message]
+    return pending.pop(0)
 
 
 @pytest.fixture
