@@ -24,19 +24,44 @@ def redis_key(name: str) -> str:
 
 def start(name: str) -> int:
     """Count one more attempt at `name`; returns the attempts so far, this one included."""
+    return start_many([name])[0]
+
+
+def start_many(names: list[str]) -> list[int]:
+    """`start` for each name, in one round trip."""
     try:
         with broker_redis().pipeline() as pipeline:
-            pipeline.incr(redis_key(name))
-            pipeline.expire(redis_key(name), _EXPIRY_SECONDS)
-            count, _ = pipeline.execute()
+            for name in names:
+                pipeline.incr(redis_key(name))
+                pipeline.expire(redis_key(name), _EXPIRY_SECONDS)
+            replies = pipeline.execute()
     except redis.RedisError as error:
-        logger.warning("attempts of %s not counted (%r)", name, error)
-        return 1
-    return int(count)
+        logger.warning("attempts of %s not counted (%r)", names, error)
+        return [1] * len(names)
+    return [int(count) for count in replies[::2]]
+
+
+def undo_many(names: list[str]) -> None:
+    """Take back the attempt `start` just counted (a batch held but not worked on)."""
+    if not names:
+        return
+    try:
+        with broker_redis().pipeline() as pipeline:
+            for name in names:
+                pipeline.decr(redis_key(name))
+            pipeline.execute()
+    except redis.RedisError as error:
+        logger.warning("attempts of %s not taken back (%r)", names, error)
 
 
 def forget(name: str) -> None:
+    forget_many([name])
+
+
+def forget_many(names: list[str]) -> None:
+    if not names:
+        return
     try:
-        broker_redis().delete(redis_key(name))
+        broker_redis().delete(*(redis_key(name) for name in names))
     except redis.RedisError as error:
-        logger.warning("attempts of %s not forgotten (%r)", name, error)
+        logger.warning("attempts of %s not forgotten (%r)", names, error)

@@ -431,6 +431,9 @@ MONITORING_DEMAND_PUSH_SECONDS = env.int("MONITORING_DEMAND_PUSH_SECONDS", defau
 # MONITORING_DRAIN_SECONDS before it leaves the rest to the next wake-up.
 MONITORING_INBOX_SWEEP_SECONDS = env.float("MONITORING_INBOX_SWEEP_SECONDS", default=2.0)
 MONITORING_DRAIN_SECONDS = env.float("MONITORING_DRAIN_SECONDS", default=30.0)
+# A worker takes up to this many inbox batches (of up to 1000 readings) into one transaction
+# when they wait (apps/monitoring/services._inbox_take): a backlog drains with fewer commits.
+MONITORING_DRAIN_BATCHES = env.int("MONITORING_DRAIN_BATCHES", default=5)
 # How long one process reuses the fleet's figures while staff sort, filter and page
 # (apps/monitoring/fleet.py); alerts are shown at once by the page itself.
 MONITORING_FLEET_SNAPSHOT_SECONDS = env.float("MONITORING_FLEET_SNAPSHOT_SECONDS", default=5.0)

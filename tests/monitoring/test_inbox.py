@@ -162,3 +162,113 @@ def test_a_drain_that_runs_out_of_time_leaves_the_rest_for_the_next(day):
     assert inbox_drain(seconds=0).batches == 0
     assert len(_batches()) == 3
     assert services.inbox_drain().batches == 3
+
+
+def _two_hours(meter, day) -> list[dict]:
+    return [reading(meter, day + 10 * H, 0), reading(meter, day + 11 * H, 3)]
+
+
+def _counter() -> redis.Redis:
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+def _attempts_key(batch: InboxBatch) -> str:
+    return delivery_attempts.redis_key(inbox_attempts_name(batch.id, batch.received_at))
+
+
+def test_waiting_batches_of_different_meters_are_ingested_together_each_quarantined_apart(day):
+    meters = [make_device() for _ in range(3)]
+    for meter in meters:
+        readings_enqueue(
+            readings=[
+                reading(meter, day + 10 * H, 0),
+                {"device_id": str(meter), "timestamp": "yesterday", "measurement_value": 1},
+                reading(meter, day + 11 * H, 3),
+            ]
+        )
+    batches = _batches()
+    result = inbox_drain()
+    assert (result.batches, result.readings, result.quarantined_batches) == (3, 9, 0)
+    for meter in meters:
+        assert hourly(meter) == {day + 10 * H: Decimal("3")}
+    # Each batch's bad reading is kept under its own batch, at its own position.
+    assert sorted(
+        QuarantinedReading.objects.using("monitoring").values_list("batch_id", "position")
+    ) == sorted((f"inbox-{batch.id}", 1) for batch in batches)
+    assert _batches() == []
+    assert all(_counter().get(_attempts_key(batch)) is None for batch in batches)
+
+
+def test_batches_that_fail_together_are_taken_one_by_one_and_only_the_culprit_is_parked(
+    day, monkeypatch
+):
+    good, bad, other = make_device(), make_device(), make_device()
+    for meter in (good, bad, other):
+        readings_enqueue(readings=_two_hours(meter, day))
+    store = services._store_and_aggregate
+
+    def fails_on_the_bad_meter(readings):
+        if any(parsed.device_id == bad for parsed in readings):
+            raise RuntimeError("a bug this batch meets")
+        return store(readings)
+
+    monkeypatch.setattr(services, "_store_and_aggregate", fails_on_the_bad_meter)
+    result = inbox_drain()
+    assert (result.batches, result.quarantined_batches) == (3, 1)
+    assert hourly(good) == hourly(other) == {day + 10 * H: Decimal("3")}
+    assert hourly(bad) == {}
+    parked = QuarantinedReading.objects.using("monitoring")
+    assert set(parked.values_list("reason", flat=True)) == {"processing_error"}
+    assert {row.payload["device_id"] for row in parked} == {str(bad)}
+    assert _batches() == []
+
+
+def test_a_batch_taken_again_is_ingested_alone_and_the_others_do_not_count_it(day):
+    """A batch whose worker died in it is taken alone the next time: one that kills every
+    worker must reach the redelivery limit by itself, never with innocent batches."""
+    meters = [make_device() for _ in range(3)]
+    for meter in meters:
+        readings_enqueue(readings=_two_hours(meter, day))
+    first, again, third = _batches()
+    counter = _counter()
+    # As if a worker had died holding the second batch at its last allowed attempt.
+    counter.set(_attempts_key(again), settings.MONITORING_MAX_DELIVERIES)
+    try:
+        result = inbox_drain()
+    finally:
+        counter.delete(_attempts_key(again))
+    # The fresh batches together, then the one taken too often on its own: parked whole.
+    assert (result.batches, result.quarantined_batches) == (3, 1)
+    assert hourly(meters[0]) == hourly(meters[2]) == {day + 10 * H: Decimal("3")}
+    assert hourly(meters[1]) == {}
+    assert set(
+        QuarantinedReading.objects.using("monitoring").values_list("batch_id", "reason")
+    ) == {(f"inbox-{again.id}", "redelivery_limit")}
+    assert all(counter.get(_attempts_key(batch)) is None for batch in (first, again, third))
+
+
+def test_a_batch_held_but_not_taken_keeps_its_count(day, monkeypatch):
+    meters = [make_device() for _ in range(2)]
+    for meter in meters:
+        readings_enqueue(readings=_two_hours(meter, day))
+    first, again = _batches()
+    counter = _counter()
+    # One attempt left: held (and not taken) along with the fresh batch, then taken alone.
+    counter.set(_attempts_key(again), settings.MONITORING_MAX_DELIVERIES - 1)
+    taken = []
+    ingest = services._ingest_taken
+    monkeypatch.setattr(
+        services,
+        "_ingest_taken",
+        lambda batches, result: (
+            taken.append([batch.id for batch in batches]) or ingest(batches, result)
+        ),
+    )
+    try:
+        assert inbox_drain().batches == 2
+    finally:
+        counter.delete(_attempts_key(again))
+    assert taken == [[first.id], [again.id]]
+    # Its last attempt was the one it was taken in: ingested, not parked.
+    assert not QuarantinedReading.objects.using("monitoring").exists()
+    assert hourly(meters[1]) == {day + 10 * H: Decimal("3")}
