@@ -14,30 +14,30 @@ logger = logging.getLogger(__name__)
 
 # SMTP errors and an unreachable server are retried; the mail's record keeps a retry from
 # sending what was already accepted (apps/users/notifications.py).
-@shared_task(
-    name=ALERT_RAISED,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=8,
-)
-def alert_raised(**alert) -> str:
+_ALERT_MAIL_RETRIES = {
+    "autoretry_for": (smtplib.SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+}
+
+
+def _alert_mail(alert: dict) -> str:
     done = alert_notify(alert)
     logger.info("alert %s: mail %s", alert.get("id"), done)
     return done
 
 
+@shared_task(name=ALERT_RAISED, **_ALERT_MAIL_RETRIES)
+def alert_raised(**alert) -> str:
+    return _alert_mail(alert)
+
+
 # Retried whole, like one alert: the mails already sent are recorded, so a retry sends only the
 # one the server refused and those after it (alert_notify answers "duplicate" for the others).
-@shared_task(
-    name=ALERTS_RAISED,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(name=ALERTS_RAISED, **_ALERT_MAIL_RETRIES)
 def alerts_raised(*, alerts: list[dict]) -> list[str]:
-    return [alert_raised(**alert) for alert in alerts]
+    return [_alert_mail(alert) for alert in alerts]
 
 
 @shared_task(
