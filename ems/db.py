@@ -6,24 +6,53 @@ from collections.abc import Iterator
 import psycopg
 from django.db import connections
 from django.db.backends.utils import CursorWrapper
+from psycopg.pq import TransactionStatus
+
+
+def stale_statement(error: BaseException) -> bool:
+    """Whether `error` (Django's or the driver's) says a prepared statement is out of date: a
+    migration changed what it returns ("cached plan must not change result type"), or the
+    server no longer has it. Not the data's fault: the transaction's rollback makes psycopg
+    forget its prepared statements, and the same work succeeds when run again."""
+    cause = error if isinstance(error, psycopg.Error) else error.__cause__
+    if isinstance(cause, psycopg.errors.InvalidSqlStatementName):
+        return True
+    return isinstance(cause, psycopg.errors.FeatureNotSupported) and "cached plan" in str(cause)
+
+
+class _PreparedCursor(psycopg.Cursor):
+    """Prepares each statement on its first run (unless the connection prepares nothing), and
+    outside a transaction runs a statement made stale by a migration again, prepared anew."""
+
+    def execute(self, query, params=None, **kwargs):
+        kwargs.setdefault("prepare", self.connection.prepare_threshold is not None)
+        try:
+            return super().execute(query, params, **kwargs)
+        except psycopg.Error as error:
+            idle = self.connection.info.transaction_status == TransactionStatus.IDLE
+            if not (idle and stale_statement(error)):
+                raise  # in a transaction: its rollback clears them, the caller runs it again
+        # psycopg forgets its prepared statements when it sees this command succeed.
+        super().execute("DEALLOCATE ALL", prepare=False)
+        return super().execute(query, params, **kwargs)
 
 
 @contextlib.contextmanager
 def bound_cursor(alias: str) -> Iterator[CursorWrapper]:
-    """A cursor of `alias`'s connection that sends its parameters apart from the statement.
+    """A cursor of `alias`'s connection that sends its parameters apart from the statement and
+    prepares each statement once per connection.
 
     Django's cursors bind parameters on the client: each call is new text to PostgreSQL, parsed
     and planned again (3-4 ms for the ingestion's recompute, a third of a day report's query).
-    With the parameters apart, psycopg prepares a statement once the connection has run it
-    `prepare_threshold` times (5 with the pool; without it, behind PgBouncer, never:
-    ems/settings/base.py). Django's own cursors are never prepared.
+    Without the pool (behind PgBouncer) nothing is prepared: ems/settings/base.py sets the
+    connections' `prepare_threshold` to None then. Django's own cursors are never prepared.
 
     Wrapped as Django wraps its own (in the caller's transaction): the driver's errors get
     Django's classes, and execute wrappers and query logging see the statements.
     """
     connection = connections[alias]
     connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
+    raw = _PreparedCursor(connection.connection)
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     with wrap(raw) as cursor:
         yield cursor

@@ -31,7 +31,7 @@ ALERT_RAISED = "monitoring.alert_raised"
 # monitoring -> users: {"alerts": [the same payload, ...]}, the alerts with an owner that one
 # batch of readings raised (at most ALERTS_PER_EVENT), in one message: one message per alert
 # was a tenth of the ingestion's time in a fleet where meters go over their limit daily.
-# `monitoring.alert_raised` stays for the messages a previous version left in the queue.
+# `monitoring.alert_raised` (one alert) carries on an alert whose mail failed, retried alone.
 ALERTS_RAISED = "monitoring.alerts_raised"
 ALERTS_PER_EVENT = 100
 # beat -> users: the daily digest of the alerts of the people who chose it.

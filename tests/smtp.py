@@ -11,9 +11,16 @@ from aiosmtpd.controller import Controller
 
 
 class Inbox:
-    def __init__(self):
+    def __init__(self, refuse=()):
         self.messages = []
         self.lock = threading.Lock()
+        self.refuse = set(refuse)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -37,8 +44,9 @@ def mail_to_port(settings, port: int) -> None:
 
 
 @contextlib.contextmanager
-def smtp_server(port: int) -> Iterator[Inbox]:
-    inbox = Inbox()
+def smtp_server(port: int, refuse=()) -> Iterator[Inbox]:
+    """The server, refusing mail to the addresses in `refuse` (550)."""
+    inbox = Inbox(refuse)
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

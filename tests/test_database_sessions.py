@@ -2,11 +2,12 @@
 (ems/settings/base.py)."""
 
 import django.db
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 
-from ems.db import bound_cursor
+from ems.db import bound_cursor, stale_statement
 
 pytestmark = pytest.mark.django_db(databases=["default", "devices", "monitoring", "chat"])
 
@@ -24,8 +25,8 @@ def test_sessions_do_not_jit_compile_and_end_idle_transactions(alias):
 
 
 @pytest.mark.django_db(databases=["monitoring"])
-def test_a_statement_sent_apart_from_its_parameters_is_prepared_after_five_runs():
-    for run in range(6):  # five runs as they come, the sixth prepared
+def test_a_statement_sent_apart_from_its_parameters_is_prepared_once():
+    for run in range(3):
         with bound_cursor("monitoring") as cursor:
             cursor.execute("SELECT %s::int + 1", [run])
             assert cursor.fetchone() == (run + 1,)
@@ -40,3 +41,37 @@ def test_a_statement_sent_apart_from_its_parameters_is_prepared_after_five_runs(
 def test_the_driver_errors_of_a_bound_cursor_are_djangos():
     with pytest.raises(django.db.ProgrammingError), bound_cursor("monitoring") as cursor:
         cursor.execute("SELECT no_such_column FROM monitoring_inbox")
+
+
+@pytest.mark.django_db(transaction=True, databases=["monitoring"])
+def test_a_statement_a_migration_made_stale_is_prepared_again():
+    """A migration (here from another connection) changes what a prepared statement returns."""
+    statement = "SELECT label FROM test_stale_statement WHERE id = %s"
+    with connections["monitoring"].cursor() as cursor:
+        cursor.execute("CREATE TABLE test_stale_statement (id int, label varchar(10))")
+        cursor.execute("INSERT INTO test_stale_statement VALUES (1, 'a')")
+    try:
+        with bound_cursor("monitoring") as cursor:
+            cursor.execute(statement, [1])
+        with psycopg.connect(**connections["monitoring"].get_connection_params()) as other:
+            other.execute("ALTER TABLE test_stale_statement ALTER label TYPE varchar(20)")
+        # Outside a transaction: run again, prepared anew.
+        with bound_cursor("monitoring") as cursor:
+            cursor.execute(statement, [1])
+            assert cursor.fetchone() == ("a",)
+        with psycopg.connect(**connections["monitoring"].get_connection_params()) as other:
+            other.execute("ALTER TABLE test_stale_statement ALTER label TYPE varchar(30)")
+        # In a transaction: an error the rollback cures (ingestion keeps the batch for it).
+        with (
+            pytest.raises(django.db.NotSupportedError) as raised,
+            transaction.atomic(using="monitoring"),
+            bound_cursor("monitoring") as cursor,
+        ):
+            cursor.execute(statement, [1])
+        assert stale_statement(raised.value)
+        with transaction.atomic(using="monitoring"), bound_cursor("monitoring") as cursor:
+            cursor.execute(statement, [1])
+            assert cursor.fetchone() == ("a",)
+    finally:
+        with connections["monitoring"].cursor() as cursor:
+            cursor.execute("DROP TABLE test_stale_statement")

@@ -24,11 +24,12 @@ def redis_key(name: str) -> str:
 
 def start(name: str) -> int:
     """Count one more attempt at `name`; returns the attempts so far, this one included."""
-    return start_many([name])[0]
+    counts = start_many([name])
+    return 1 if counts is None else counts[0]
 
 
-def start_many(names: list[str]) -> list[int]:
-    """`start` for each name, in one round trip."""
+def start_many(names: list[str]) -> list[int] | None:
+    """`start` for each name, in one round trip; None if Redis could not count them."""
     try:
         with broker_redis().pipeline() as pipeline:
             for name in names:
@@ -37,7 +38,7 @@ def start_many(names: list[str]) -> list[int]:
             replies = pipeline.execute()
     except redis.RedisError as error:
         logger.warning("attempts of %s not counted (%r)", names, error)
-        return [1] * len(names)
+        return None
     return [int(count) for count in replies[::2]]
 
 

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import (
     IntegrityError,
     InterfaceError,
+    NotSupportedError,
     OperationalError,
     ProgrammingError,
     connections,
@@ -419,8 +420,15 @@ class DrainResult:
 
 
 # Errors that say the database or the deployment is unwell, not the batch: the batch stays in
-# the inbox, however long that lasts.
-ENVIRONMENT_ERRORS = (OperationalError, InterfaceError, ProgrammingError, SoftTimeLimitExceeded)
+# the inbox, however long that lasts. NotSupportedError is what a prepared statement a
+# migration made stale raises (ems/db.stale_statement); the rollback cures it.
+ENVIRONMENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    ProgrammingError,
+    NotSupportedError,
+    SoftTimeLimitExceeded,
+)
 
 
 def inbox_drain(*, seconds: float | None = None) -> DrainResult:
@@ -475,15 +483,21 @@ def _inbox_take(result: DrainResult) -> bool:
             for batch_id, stored, received_at in rows
         ]
         counts = delivery_attempts.start_many([batch.attempts_name for batch in held])
-        for batch, attempts in zip(held, counts, strict=True):
-            batch.attempts = attempts
-        if held[0].attempts > 1:
-            taken, left = held[:1], held[1:]
+        if counts is None:
+            # Redis cannot count: one batch at a time, as before counting (a batch taken
+            # again must not share a transaction, and nothing tells which one was).
+            held[0].attempts = 1
+            taken = held[:1]
         else:
-            taken = [batch for batch in held if batch.attempts == 1]
-            left = [batch for batch in held if batch.attempts > 1]
-        # Held until this transaction ends, but not taken now: the next drain takes them.
-        delivery_attempts.undo_many([batch.attempts_name for batch in left])
+            for batch, attempts in zip(held, counts, strict=True):
+                batch.attempts = attempts
+            if held[0].attempts > 1:
+                taken, left = held[:1], held[1:]
+            else:
+                taken = [batch for batch in held if batch.attempts == 1]
+                left = [batch for batch in held if batch.attempts > 1]
+            # Held until this transaction ends, but not taken now: the next drain takes them.
+            delivery_attempts.undo_many([batch.attempts_name for batch in left])
         _ingest_taken(taken, result)
         with bound_cursor("monitoring") as cursor:
             cursor.execute(
@@ -500,10 +514,13 @@ def _ingest_taken(taken: list[_Taken], result: DrainResult) -> None:
     """Ingest the batches together; if that fails for a reason of theirs, each on its own."""
     if len(taken) > 1:
         try:
-            readings_ingest_parts(parts=[(batch.readings, batch.name) for batch in taken])
+            # A savepoint of its own: whatever fails in it, the batches can be taken one by one.
+            with transaction.atomic(using="monitoring"):
+                readings_ingest_parts(parts=[(batch.readings, batch.name) for batch in taken])
         except ENVIRONMENT_ERRORS:
-            # Not the batches' fault: they stay, and this attempt does not count against them.
-            delivery_attempts.forget_many([batch.attempts_name for batch in taken])
+            # The batches stay, and this attempt stays counted: taken again, each is taken
+            # alone, so one whose content the database cannot take (a crashed backend, a time
+            # limit) blocks its own meters only. Alone, an environment error counts nothing.
             raise
         except Exception:
             ids = [batch.id for batch in taken]

@@ -5,7 +5,14 @@ import smtplib
 
 from celery import shared_task
 
-from ems.events import ALERT_DEFERRED, ALERT_DIGEST, ALERT_RAISED, ALERTS_RAISED
+from ems.events import (
+    ALERT_DEFERRED,
+    ALERT_DIGEST,
+    ALERT_RAISED,
+    ALERTS_RAISED,
+    NOTIFICATIONS_QUEUE,
+)
+from ems.publish import PUBLISH_ERRORS
 
 from .notifications import alert_notify, deferred_send, digests_send
 
@@ -33,11 +40,25 @@ def alert_raised(**alert) -> str:
     return _alert_mail(alert)
 
 
-# Retried whole, like one alert: the mails already sent are recorded, so a retry sends only the
-# one the server refused and those after it (alert_notify answers "duplicate" for the others).
-@shared_task(name=ALERTS_RAISED, **_ALERT_MAIL_RETRIES)
+_RETRY_ALONE_SECONDS = _ALERT_MAIL_RETRIES["retry_backoff"]
+
+
+# An alert whose mail fails goes on as its own `monitoring.alert_raised` task, retried alone as
+# before: one owner's refused address must not hold back, or lose, the others' mail. Retried
+# whole only if the broker cannot take that task (the mails already sent are recorded).
+@shared_task(name=ALERTS_RAISED, autoretry_for=PUBLISH_ERRORS, retry_backoff=5, max_retries=8)
 def alerts_raised(*, alerts: list[dict]) -> list[str]:
-    return [_alert_mail(alert) for alert in alerts]
+    done = []
+    for alert in alerts:
+        try:
+            done.append(_alert_mail(alert))
+        except Exception as error:  # any failure: that alert goes on alone
+            logger.warning("alert %s: mail failed (%r), retried alone", alert.get("id"), error)
+            alert_raised.apply_async(
+                kwargs=alert, queue=NOTIFICATIONS_QUEUE, countdown=_RETRY_ALONE_SECONDS
+            )
+            done.append("retried alone")
+    return done
 
 
 @shared_task(

@@ -126,9 +126,9 @@ for _database in DATABASES.values():
     _database["CONN_MAX_AGE"] = 0
     # The pool checks a connection before handing it out, so a restarted PostgreSQL heals.
     _database["CONN_HEALTH_CHECKS"] = True
-    # Statements sent with their parameters apart (ems/db.bound_cursor) are prepared on a
-    # connection's sixth run. Not without the pool (Django's default): behind PgBouncer before
-    # 1.21, pooling transactions, a statement would run on a connection that never prepared it.
+    # Statements sent with their parameters apart (ems/db.bound_cursor) are prepared, once per
+    # connection. Not without the pool (None, Django's default): behind PgBouncer before 1.21,
+    # pooling transactions, a statement would run on a connection that never prepared it.
     _database["OPTIONS"] = {
         **_database.get("OPTIONS", {}),
         "prepare_threshold": 5 if DATABASE_POOL_MAX_SIZE > 0 else None,

@@ -5,10 +5,13 @@ import datetime as dt
 import threading
 from decimal import Decimal
 
+import psycopg
 import pytest
 import redis
 from django.conf import settings
-from django.db import OperationalError, connections, transaction
+from django.db import NotSupportedError, OperationalError, connections, transaction
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from apps.monitoring import delivery_attempts, services
 from apps.monitoring.models import InboxBatch, QuarantinedReading, Reading
@@ -255,6 +258,19 @@ def test_a_batch_held_but_not_taken_keeps_its_count(day, monkeypatch):
     counter = _counter()
     # One attempt left: held (and not taken) along with the fresh batch, then taken alone.
     counter.set(_attempts_key(again), settings.MONITORING_MAX_DELIVERIES - 1)
+    taken = _spy_on_transactions(monkeypatch)
+    try:
+        assert inbox_drain().batches == 2
+    finally:
+        counter.delete(_attempts_key(again))
+    assert taken == [[first.id], [again.id]]
+    # Its last attempt was the one it was taken in: ingested, not parked.
+    assert not QuarantinedReading.objects.using("monitoring").exists()
+    assert hourly(meters[1]) == {day + 10 * H: Decimal("3")}
+
+
+def _spy_on_transactions(monkeypatch) -> list[list[int]]:
+    """The ids of the batches each transaction of a drain ingests."""
     taken = []
     ingest = services._ingest_taken
     monkeypatch.setattr(
@@ -264,11 +280,72 @@ def test_a_batch_held_but_not_taken_keeps_its_count(day, monkeypatch):
             taken.append([batch.id for batch in batches]) or ingest(batches, result)
         ),
     )
+    return taken
+
+
+def test_batches_that_met_an_environment_error_together_are_each_taken_alone_next(day, monkeypatch):
+    """A batch whose content the database cannot take (a crashed backend, a time limit) must
+    block its own meters only, not the batches it happened to be taken with."""
+    meters = [make_device() for _ in range(3)]
+    for meter in meters:
+        readings_enqueue(readings=_two_hours(meter, day))
+    batches = _batches()
+    store, failures = services._store_and_aggregate, [OperationalError("server closed")]
+
+    def fails_once(readings):
+        if failures:
+            raise failures.pop()
+        return store(readings)
+
+    monkeypatch.setattr(services, "_store_and_aggregate", fails_once)
+    with pytest.raises(OperationalError):
+        inbox_drain()
+    assert _batches() == batches
+    taken = _spy_on_transactions(monkeypatch)
     try:
-        assert inbox_drain().batches == 2
+        assert inbox_drain().batches == 3
     finally:
-        counter.delete(_attempts_key(again))
-    assert taken == [[first.id], [again.id]]
-    # Its last attempt was the one it was taken in: ingested, not parked.
+        for batch in batches:
+            _counter().delete(_attempts_key(batch))
+    assert taken == [[batch.id] for batch in batches]
     assert not QuarantinedReading.objects.using("monitoring").exists()
-    assert hourly(meters[1]) == {day + 10 * H: Decimal("3")}
+    for meter in meters:
+        assert hourly(meter) == {day + 10 * H: Decimal("3")}
+
+
+def test_without_redis_to_count_attempts_batches_are_taken_one_at_a_time(day, monkeypatch):
+    meters = [make_device() for _ in range(3)]
+    for meter in meters:
+        readings_enqueue(readings=_two_hours(meter, day))
+    batches = _batches()
+    nobody = redis.Redis(port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    monkeypatch.setattr(delivery_attempts, "broker_redis", lambda: nobody)
+    taken = _spy_on_transactions(monkeypatch)
+    assert inbox_drain().batches == 3
+    assert taken == [[batch.id] for batch in batches]
+    for meter in meters:
+        assert hourly(meter) == {day + 10 * H: Decimal("3")}
+
+
+def test_a_statement_a_migration_made_stale_leaves_the_batch_for_the_next_drain(day):
+    """A migration that changes what a prepared statement returns (here the meters'
+    description, which the recompute returns) while the worker runs: the batch waits for the
+    next drain, which prepares the statement anew; it is not quarantined."""
+    device = make_device()
+    readings_enqueue(readings=[reading(device, day + 10 * H, 0)])
+    inbox_drain()  # the recompute is prepared on this connection
+    readings_enqueue(readings=[reading(device, day + 11 * H, 3)])
+    params = connections["monitoring"].get_connection_params()
+    alter = "ALTER TABLE monitoring_device_projection ALTER description TYPE varchar({})"
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute(alter.format(201))
+    try:
+        with pytest.raises(NotSupportedError):
+            inbox_drain()
+        assert len(_batches()) == 1
+        assert not QuarantinedReading.objects.using("monitoring").exists()
+        assert inbox_drain().batches == 1
+    finally:
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute(alter.format(200))
+    assert hourly(device) == {day + 10 * H: Decimal("3")}
