@@ -20,6 +20,12 @@ def stale_statement(error: BaseException) -> bool:
     return isinstance(cause, psycopg.errors.FeatureNotSupported) and "cached plan" in str(cause)
 
 
+class StaleStatement(psycopg.OperationalError):
+    """A prepared statement a migration made stale, in a transaction: the database's state, not
+    the data's (an OperationalError to Django: ingestion keeps the batch, the API answers 503).
+    The transaction's rollback makes psycopg forget its prepared statements."""
+
+
 class _PreparedCursor(psycopg.Cursor):
     """Prepares each statement on its first run (unless the connection prepares nothing), and
     outside a transaction runs a statement made stale by a migration again, prepared anew."""
@@ -29,9 +35,10 @@ class _PreparedCursor(psycopg.Cursor):
         try:
             return super().execute(query, params, **kwargs)
         except psycopg.Error as error:
-            idle = self.connection.info.transaction_status == TransactionStatus.IDLE
-            if not (idle and stale_statement(error)):
-                raise  # in a transaction: its rollback clears them, the caller runs it again
+            if not stale_statement(error):
+                raise
+            if self.connection.info.transaction_status != TransactionStatus.IDLE:
+                raise StaleStatement(str(error)) from error
         # psycopg forgets its prepared statements when it sees this command succeed.
         super().execute("DEALLOCATE ALL", prepare=False)
         return super().execute(query, params, **kwargs)

@@ -16,8 +16,6 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ems.db import stale_statement
-
 logger = logging.getLogger(__name__)
 
 
@@ -45,10 +43,10 @@ RETRY_AFTER_SECONDS = 5
 
 def _as_api_exception(exc):
     """Services raise Django's errors; they mean the same to every API view."""
-    if isinstance(exc, OperationalError | InterfaceError) or stale_statement(exc):
+    if isinstance(exc, OperationalError | InterfaceError):
         # The database is down or restarting, or a migration made a prepared statement stale
-        # (the request's transaction, if any, rolled back, which cures that): a client that
-        # retries loses nothing, one that is told 500 may give up.
+        # (ems/db.StaleStatement; the request's transaction rolled back, which cures it): a
+        # client that retries loses nothing, one that is told 500 may give up.
         logger.warning("database unavailable: %r", exc)
         return ServiceUnavailable()
     if isinstance(exc, DjangoValidationError):

@@ -33,7 +33,6 @@ from django.conf import settings
 from django.db import (
     IntegrityError,
     InterfaceError,
-    NotSupportedError,
     OperationalError,
     ProgrammingError,
     connections,
@@ -420,15 +419,9 @@ class DrainResult:
 
 
 # Errors that say the database or the deployment is unwell, not the batch: the batch stays in
-# the inbox, however long that lasts. NotSupportedError is what a prepared statement a
-# migration made stale raises (ems/db.stale_statement); the rollback cures it.
-ENVIRONMENT_ERRORS = (
-    OperationalError,
-    InterfaceError,
-    ProgrammingError,
-    NotSupportedError,
-    SoftTimeLimitExceeded,
-)
+# the inbox, however long that lasts (a prepared statement a migration made stale is an
+# OperationalError too: ems/db.StaleStatement).
+ENVIRONMENT_ERRORS = (OperationalError, InterfaceError, ProgrammingError, SoftTimeLimitExceeded)
 
 
 def inbox_drain(*, seconds: float | None = None) -> DrainResult:
@@ -519,8 +512,9 @@ def _ingest_taken(taken: list[_Taken], result: DrainResult) -> None:
                 readings_ingest_parts(parts=[(batch.readings, batch.name) for batch in taken])
         except ENVIRONMENT_ERRORS:
             # The batches stay, and this attempt stays counted: taken again, each is taken
-            # alone, so one whose content the database cannot take (a crashed backend, a time
-            # limit) blocks its own meters only. Alone, an environment error counts nothing.
+            # alone once. (A batch that meets an environment error alone is not counted, as
+            # before: an outage must not park batches. One whose content keeps causing such an
+            # error, a crashed backend say, holds up the drains behind it, as it did before.)
             raise
         except Exception:
             ids = [batch.id for batch in taken]

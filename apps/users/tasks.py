@@ -2,8 +2,10 @@
 
 import logging
 import smtplib
+import socket
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from ems.events import (
     ALERT_DEFERRED,
@@ -41,24 +43,51 @@ def alert_raised(**alert) -> str:
 
 
 _RETRY_ALONE_SECONDS = _ALERT_MAIL_RETRIES["retry_backoff"]
+# Failures that say the mail server cannot be reached: the batch's other mails would each wait
+# EMAIL_TIMEOUT for nothing (a hundred of them longer than the task's time limit).
+# (Not OSError as such: every SMTPException is one, a refused address too.)
+_SERVER_UNREACHABLE = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+)
 
 
 # An alert whose mail fails goes on as its own `monitoring.alert_raised` task, retried alone as
-# before: one owner's refused address must not hold back, or lose, the others' mail. Retried
-# whole only if the broker cannot take that task (the mails already sent are recorded).
-@shared_task(name=ALERTS_RAISED, autoretry_for=PUBLISH_ERRORS, retry_backoff=5, max_retries=8)
+# before: one owner's refused address must not hold back, or lose, the others' mail. Once the
+# server cannot be reached, or the task's soft time limit comes, the rest go the same way
+# untried. An alert the broker cannot take is logged with its payload (ems/publish.py's rule).
+@shared_task(name=ALERTS_RAISED)
 def alerts_raised(*, alerts: list[dict]) -> list[str]:
     done = []
-    for alert in alerts:
+    for position, alert in enumerate(alerts):
         try:
             done.append(_alert_mail(alert))
+            continue
+        except SoftTimeLimitExceeded:
+            logger.warning("alert mails out of time: %s retried alone", len(alerts) - position)
+            done += [_retry_alone(rest) for rest in alerts[position:]]
+            return done
         except Exception as error:  # any failure: that alert goes on alone
             logger.warning("alert %s: mail failed (%r), retried alone", alert.get("id"), error)
-            alert_raised.apply_async(
-                kwargs=alert, queue=NOTIFICATIONS_QUEUE, countdown=_RETRY_ALONE_SECONDS
-            )
-            done.append("retried alone")
+            done.append(_retry_alone(alert))
+            if isinstance(error, _SERVER_UNREACHABLE):
+                done += [_retry_alone(rest) for rest in alerts[position + 1 :]]
+                return done
     return done
+
+
+def _retry_alone(alert: dict) -> str:
+    try:
+        alert_raised.apply_async(
+            kwargs=alert, queue=NOTIFICATIONS_QUEUE, countdown=_RETRY_ALONE_SECONDS
+        )
+    except PUBLISH_ERRORS as error:
+        logger.error("alert %s not retried (%r); payload=%r", alert.get("id"), error, alert)
+        return "lost"
+    return "retried alone"
 
 
 @shared_task(

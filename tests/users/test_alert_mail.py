@@ -187,27 +187,56 @@ def test_the_alert_task_retries_on_smtp_errors():
     assert smtplib.SMTPException in tasks.alert_raised.autoretry_for
 
 
-def test_a_batch_of_alerts_mails_each_and_sends_a_failed_one_on_alone(smtp_port, owner, client_b):
+@pytest.fixture
+def queued_alone():
+    """The alerts sent on alone to the suite's own broker (emptied before and after)."""
+
+    def take() -> list[dict]:
+        alerts = []
+        with celery_app.connection_for_write() as connection:
+            while (
+                message := connection.default_channel.basic_get(NOTIFICATIONS_QUEUE)
+            ) is not None:
+                assert message.headers["task"] == ALERT_RAISED
+                alerts.append(message.decode()[1])
+                message.ack()
+        return alerts
+
+    def purge() -> None:
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(NOTIFICATIONS_QUEUE)
+
+    purge()  # what earlier tests' alerts sent, with no worker to take it
+    yield take
+    purge()
+
+
+def test_a_batch_of_alerts_mails_each_and_sends_a_failed_one_on_alone(
+    smtp_port, owner, client_b, queued_alone
+):
     client_b.email = "bob@example.com"
     client_b.save()
     refused, fine = _alert(client_b, alert_id=1), _alert(owner, alert_id=2)
-    with celery_app.connection_for_write() as connection:
-        # What earlier tests' alerts sent to the suite's own broker, with no worker to take it.
-        connection.default_channel.queue_purge(NOTIFICATIONS_QUEUE)
     with smtp_server(smtp_port, refuse={"bob@example.com"}) as inbox:
         assert tasks.alerts_raised(alerts=[refused, fine]) == ["retried alone", "sent"]
     # The refused one did not hold back the other, and waits as its own task, retried alone.
     assert [message["To"] for message in inbox.messages] == ["alice@example.com"]
-    with celery_app.connection_for_write() as connection:
-        message = connection.default_channel.basic_get(NOTIFICATIONS_QUEUE)
-        assert message is not None
-        assert message.headers["task"] == ALERT_RAISED
-        assert message.decode()[1] == refused
-        message.ack()
+    assert queued_alone() == [refused]
     with smtp_server(smtp_port) as later:
         assert tasks.alert_raised(**refused) == "sent"
         assert tasks.alerts_raised(alerts=[refused, fine]) == ["duplicate", "duplicate"]
     assert [message["To"] for message in later.messages] == ["bob@example.com"]
+
+
+def test_when_the_mail_server_cannot_be_reached_the_rest_go_on_alone_untried(
+    smtp_port, owner, queued_alone
+):
+    alerts = [_alert(owner, alert_id=number) for number in (1, 2, 3)]
+    # Nothing listens: each mail would wait for the server in vain.
+    assert tasks.alerts_raised(alerts=alerts) == ["retried alone"] * 3
+    assert SentMail.objects.get(key="alert:1").state == SentMail.State.FAILED
+    assert not SentMail.objects.filter(key__in=["alert:2", "alert:3"]).exists()
+    assert queued_alone() == alerts
 
 
 def test_a_mail_claimed_by_a_worker_that_died_is_not_sent_again(inbox, owner):
