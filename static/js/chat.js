@@ -165,13 +165,17 @@ export class ConversationView {
     this.log.setAttribute("aria-busy", "true");
     try {
       const page = await api.get(`/api/chat/conversations/${this.id}/messages/`, { page_size: PAGE_SIZE });
+      // Messages pushed while the page was on its way (one sent at once, say) are newer than
+      // it may know: kept, in id order, not wiped with the placeholder.
+      const live = [...this.messages.values()].map((entry) => entry.message);
       this.log.replaceChildren();
       this.messages.clear();
       page.results.forEach((message) => this.append(message));
+      live.forEach((message) => this.append(message));
       // Read marks of receipts sent before this page loaded.
       this.otherRead(page.other_side_read_up_to || 0);
       this.setOlder(page.previous);
-      if (!page.results.length) this.log.append(h("li", { class: "chat__empty muted", text: "No messages yet. Write the first one below." }));
+      if (!this.messages.size) this.log.append(h("li", { class: "chat__empty muted", text: "No messages yet. Write the first one below." }));
       this.scrollToEnd();
       this.markRead();
     } catch (error) {

@@ -263,3 +263,29 @@ def test_a_client_sees_unread_support_messages_in_the_nav(signed_in_page, client
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="Your meters")).to_be_visible()
     expect(page.locator("[data-chat-unread]")).to_be_hidden()
+
+
+def test_a_message_sent_while_the_history_loads_stays_on_the_page(signed_in_page, client_a):
+    """The history, read before the message was stored, arrives after its push: the page keeps
+    the message (it wiped it, and showed "No messages yet", when the history was slow)."""
+    held = []
+
+    def hold_the_first_history(page):
+        def handler(route):
+            if held:
+                route.continue_()
+            else:
+                held.append((route, route.fetch()))  # answered now, delivered later
+
+        page.route(re.compile(r"/api/chat/conversations/\d+/messages/\?"), handler)
+
+    alice = signed_in_page(client_a, "/chat/", before_goto=hold_the_first_history)
+    expect(alice.locator("body")).to_have_attribute("data-chat-ready", "true")
+    send(alice, "Message to EMS support", "Sent before the history came.")
+    expect(alice.get_by_text("Sent before the history came.")).to_be_visible()
+    route, history = held[0]
+    route.fulfill(response=history)
+    log = alice.get_by_role("log", name="Messages with EMS support")
+    expect(log).to_have_attribute("aria-busy", "false")
+    expect(alice.get_by_text("Sent before the history came.")).to_be_visible()
+    expect(alice.get_by_text("No messages yet")).to_have_count(0)
