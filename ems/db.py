@@ -9,15 +9,14 @@ from django.db.backends.utils import CursorWrapper
 from psycopg.pq import TransactionStatus
 
 
-def stale_statement(error: BaseException) -> bool:
-    """Whether `error` (Django's or the driver's) says a prepared statement is out of date: a
-    migration changed what it returns ("cached plan must not change result type"), or the
-    server no longer has it. Not the data's fault: the transaction's rollback makes psycopg
-    forget its prepared statements, and the same work succeeds when run again."""
-    cause = error if isinstance(error, psycopg.Error) else error.__cause__
-    if isinstance(cause, psycopg.errors.InvalidSqlStatementName):
+def _stale(error: psycopg.Error) -> bool:
+    """Whether the driver's `error` says a prepared statement is out of date: a migration
+    changed what it returns ("cached plan must not change result type"), or the server no
+    longer has it. Not the data's fault: the transaction's rollback makes psycopg forget its
+    prepared statements, and the same work succeeds when run again."""
+    if isinstance(error, psycopg.errors.InvalidSqlStatementName):
         return True
-    return isinstance(cause, psycopg.errors.FeatureNotSupported) and "cached plan" in str(cause)
+    return isinstance(error, psycopg.errors.FeatureNotSupported) and "cached plan" in str(error)
 
 
 class StaleStatement(psycopg.OperationalError):
@@ -35,7 +34,7 @@ class _PreparedCursor(psycopg.Cursor):
         try:
             return super().execute(query, params, **kwargs)
         except psycopg.Error as error:
-            if not stale_statement(error):
+            if not _stale(error):
                 raise
             if self.connection.info.transaction_status != TransactionStatus.IDLE:
                 raise StaleStatement(str(error)) from error
