@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from .auth import offered_credentials, socket_authenticate
+from .layer import raise_if_cancelling
 from .ratelimit import TokenBucket
 
 logger = logging.getLogger("ems.realtime")
@@ -71,6 +72,12 @@ class AuthenticatedJsonConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=marker)
         self.expiry = asyncio.create_task(self._close_at(credentials.expires_at))
         await self.on_open()
+
+    async def dispatch(self, message):
+        await super().dispatch(message)
+        # A cancellation a handler's Redis call swallowed (Python 3.11, see .layer) ends the
+        # consumer here; otherwise it would wait for frames from a socket that is gone.
+        raise_if_cancelling()
 
     async def _close_at(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))

@@ -302,7 +302,7 @@ def channel_layer_host(url: str) -> dict:
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "ems.realtime.layer.RedisChannelLayer",
         "CONFIG": {
             "hosts": [channel_layer_host(CHANNEL_LAYER_REDIS_URL)],
             "capacity": CHANNEL_LAYER_CAPACITY,
