@@ -6,6 +6,8 @@ import pytest
 from ems.vocabulary import Role
 from tests.factories import api_client_for, create_user, signed_in
 
+pytest_plugins = ["tests.exit_guard"]
+
 
 @pytest.fixture
 def client_a(db):
