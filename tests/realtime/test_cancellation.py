@@ -26,13 +26,11 @@ def cancel_as_a_command_completes(monkeypatch, victim, *, sent_by: bytes):
 
     async def send_then_cancel(connection, command):
         await original(connection, command)
+        if fired or sent_by not in b"".join(command):
+            return
         task = victim()
-        if (
-            not fired
-            and sent_by in b"".join(command)
-            and task is not None
-            and task.get_loop() is asyncio.get_running_loop()
-        ):
+        # Only a task of this loop: the monitoring's alert-push thread has a loop of its own.
+        if task is not None and task.get_loop() is asyncio.get_running_loop():
             fired.append(task)
             task.cancel()
 
@@ -43,7 +41,7 @@ def cancel_as_a_command_completes(monkeypatch, victim, *, sent_by: bytes):
 @async_test
 async def test_a_receive_cancelled_as_its_command_completes_still_ends(monkeypatch):
     layer = get_channel_layer()
-    layer.brpop_timeout = 1  # the layer notices between two blocking pops
+    layer.brpop_timeout = 2  # the layer notices between two blocking pops
     channel = await layer.new_channel()
     receiving: list[asyncio.Task] = []
     fired = cancel_as_a_command_completes(
@@ -51,9 +49,13 @@ async def test_a_receive_cancelled_as_its_command_completes_still_ends(monkeypat
     )
     receiving.append(asyncio.ensure_future(layer.receive(channel)))
 
-    await asyncio.sleep(0.3)
+    for _ in range(500):
+        if fired:
+            break
+        await asyncio.sleep(0.01)
     assert fired, "the cancellation was never sent"
-    # The cancellation was swallowed: the task is still waiting on Redis.
+    await asyncio.sleep(0.05)
+    # The cancellation was swallowed: the task is waiting on its blocking pop.
     assert not receiving[0].done()
     done, _ = await asyncio.wait(receiving, timeout=layer.brpop_timeout + 3)
     assert done, "the receive went on polling Redis after its cancellation"
@@ -67,7 +69,7 @@ async def test_a_consumer_cancelled_during_its_redis_calls_ends_after_that_handl
     socket = communicator("/ws/notifications/", protocols=["ems.jwt", token_a])
     # Joining a group is a ZADD to the group's key; only the consumer's own task sends one.
     fired = cancel_as_a_command_completes(
-        monkeypatch, lambda: socket._future, sent_by=b"asgi:group:"
+        monkeypatch, lambda: socket.future, sent_by=b"asgi:group:"
     )
 
     connected, _ = await socket.connect(timeout=TIMEOUT)
